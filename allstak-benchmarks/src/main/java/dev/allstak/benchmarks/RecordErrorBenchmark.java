@@ -1,0 +1,91 @@
+package dev.allstak.benchmarks;
+
+import dev.allstak.internal.Clock;
+import dev.allstak.internal.session.DefaultSessionTracker;
+import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.transport.Outcome;
+import dev.allstak.internal.transport.Transport;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The cost of {@code SessionTracker.recordError()} on the host's error path, beside its floor: a
+ * bare {@code AtomicLong.incrementAndGet()} measured in the same run, at 1 and 2 threads.
+ *
+ * <p>Run: {@code java -jar allstak-benchmarks/target/benchmarks.jar RecordErrorBenchmark -prof gc}
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(2)
+@State(Scope.Benchmark)
+public class RecordErrorBenchmark {
+
+  private final AtomicLong floor = new AtomicLong();
+  private DefaultSessionTracker tracker;
+
+  @Setup(Level.Trial)
+  public void startSession() {
+    tracker = new DefaultSessionTracker(new NeverCalledTransport(), Clock.SYSTEM, Runnable::run,
+        SessionEvents.NONE, TimeUnit.SECONDS.toNanos(2), "bench@1.0.0", "benchmark");
+    tracker.start();
+  }
+
+  @TearDown(Level.Trial)
+  public void check() {
+    if (tracker.errorCount() == 0) {
+      throw new IllegalStateException("recordError did not count: the benchmark measured nothing");
+    }
+  }
+
+  @Benchmark
+  @Threads(1)
+  public long floor_atomicLongIncrement_1thread() {
+    return floor.incrementAndGet();
+  }
+
+  @Benchmark
+  @Threads(2)
+  public long floor_atomicLongIncrement_2threads() {
+    return floor.incrementAndGet();
+  }
+
+  @Benchmark
+  @Threads(1)
+  public void recordError_1thread() {
+    tracker.recordError();
+  }
+
+  @Benchmark
+  @Threads(2)
+  public void recordError_2threads() {
+    tracker.recordError();
+  }
+
+  /** Accepts the start and nothing else; recordError must never reach the transport. */
+  static final class NeverCalledTransport implements Transport {
+    @Override
+    public Outcome send(String path, Map<String, Object> body, long deadlineNanos, CountDownLatch abort) {
+      return Outcome.DELIVERED;
+    }
+
+    @Override
+    public void close() {}
+  }
+}

@@ -1,0 +1,37 @@
+package dev.allstak.internal;
+
+import dev.allstak.AllStakClient;
+import dev.allstak.AllStakConfig;
+import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.transport.HttpTransport;
+import java.util.Map;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Makes the client {@code AllStak.init} returns. Not public API. */
+public final class Clients {
+  private static final Logger log = LoggerFactory.getLogger(Clients.class);
+
+  private Clients() {}
+
+  /** A working client, or one that does nothing under a test runner; its session is started as configured. */
+  public static AllStakClient create(AllStakConfig config, Map<String, String> env, Properties sysProps) {
+    String runner = TestRunnerDetector.detect(sysProps);
+    if (runner != null) {
+      if (!config.enableInTests() && !"true".equalsIgnoreCase(env.get("ALLSTAK_ENABLE_IN_TESTS"))) {
+        log.info("AllStak: disabled because this JVM runs under a test runner: {}. "
+            + "Set enableInTests(true) or ALLSTAK_ENABLE_IN_TESTS=true to report from tests", runner);
+        return new NoopAllStakClient(config);
+      }
+      log.info("AllStak: running under a test runner ({}) and reporting, as enableInTests asks", runner);
+    }
+    DefaultAllStakClient client =
+        new DefaultAllStakClient(config, new HttpTransport(config, Clock.SYSTEM), Clock.SYSTEM, SessionEvents.NONE);
+    client.installShutdownHook();
+    if (config.enableAutoSessionTracking()) {
+      client.sessionTracker().start();
+    }
+    return client;
+  }
+}

@@ -1,0 +1,28 @@
+package dev.allstak.internal;
+
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Makes the SDK's named daemon threads ({@code allstak-<role>}). Not public API.
+ *
+ * <p>The context class loader is null so that a thread outliving a webapp never pins the webapp's
+ * class loader.
+ */
+public final class DaemonThreadFactory implements ThreadFactory {
+  private final String name;
+  private final AtomicInteger count = new AtomicInteger();
+
+  public DaemonThreadFactory(String role) {
+    this.name = "allstak-" + role;
+  }
+
+  @Override
+  public Thread newThread(Runnable task) {
+    int n = count.incrementAndGet();
+    Thread t = new Thread(task, n == 1 ? name : name + "-" + n);
+    t.setDaemon(true);
+    t.setContextClassLoader(null);
+    return t;
+  }
+}

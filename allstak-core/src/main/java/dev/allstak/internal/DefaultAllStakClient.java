@@ -1,0 +1,130 @@
+package dev.allstak.internal;
+
+import dev.allstak.AllStakClient;
+import dev.allstak.AllStakConfig;
+import dev.allstak.RequestContext;
+import dev.allstak.internal.session.DefaultSessionTracker;
+import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.transport.Transport;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The working client: one session tracker, one transport, one shutdown hook. Not public API. */
+public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
+  private static final Logger log = LoggerFactory.getLogger(DefaultAllStakClient.class);
+
+  private final AllStakConfig config;
+  private final Transport transport;
+  private final ThreadPoolExecutor sessionExecutor;
+  private final DefaultSessionTracker tracker;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile Thread shutdownHook;
+
+  public DefaultAllStakClient(AllStakConfig config, Transport transport, Clock clock, SessionEvents events) {
+    this.config = config;
+    this.transport = transport;
+    // One lazily created daemon thread that goes away when idle; the queue only ever holds a start.
+    this.sessionExecutor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(8), new DaemonThreadFactory("session"));
+    this.sessionExecutor.allowCoreThreadTimeOut(true);
+    this.tracker = new DefaultSessionTracker(transport, clock, sessionExecutor, events,
+        config.shutdownTimeout().toNanos(), config.release(), config.environment());
+  }
+
+  /** Registers the JVM shutdown hook that ends the session with its accumulated status. */
+  public void installShutdownHook() {
+    Thread hook = new DaemonThreadFactory("shutdown").newThread(this::endOnShutdown);
+    try {
+      Runtime.getRuntime().addShutdownHook(hook);
+      shutdownHook = hook;
+    } catch (IllegalStateException e) {
+      log.debug("AllStak: the JVM is already shutting down; no shutdown hook installed");
+    }
+  }
+
+  private void endOnShutdown() {
+    try {
+      tracker.end();
+      transport.close();
+    } catch (Throwable t) {
+      log.warn("AllStak: could not end the session at shutdown", t);
+    }
+  }
+
+  @Override
+  public DefaultSessionTracker sessionTracker() {
+    return tracker;
+  }
+
+  @Override
+  public AllStakConfig config() {
+    return config;
+  }
+
+  @Override
+  public boolean isEnabled() {
+    return !closed.get();
+  }
+
+  @Override
+  public void captureException(Throwable throwable) {
+    captureException(throwable, null, null);
+  }
+
+  @Override
+  public void captureException(Throwable throwable, Map<String, ?> metadata) {
+    captureException(throwable, metadata, null);
+  }
+
+  @Override
+  public void captureException(Throwable throwable, Map<String, ?> metadata, RequestContext request) {
+    // Error events arrive with the error-capture work; the session already counts the error.
+    if (throwable != null && !closed.get()) {
+      tracker.recordError();
+    }
+  }
+
+  @Override
+  public void setUser(String userId) {
+    tracker.setUserId(userId);
+  }
+
+  @Override
+  public boolean isOpen() {
+    return !closed.get();
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      removeShutdownHook();
+      tracker.end();
+    } catch (Throwable t) {
+      log.warn("AllStak: could not close the client cleanly", t);
+    } finally {
+      sessionExecutor.shutdownNow();
+      transport.close();
+    }
+  }
+
+  private void removeShutdownHook() {
+    Thread hook = shutdownHook;
+    if (hook == null) {
+      return;
+    }
+    shutdownHook = null;
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // The JVM is shutting down and the hook is running or has run: it ends the session itself.
+    }
+  }
+}

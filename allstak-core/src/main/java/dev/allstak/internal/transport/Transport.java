@@ -1,0 +1,19 @@
+package dev.allstak.internal.transport;
+
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** Posts JSON payloads to the ingest API. Not public API. */
+public interface Transport {
+
+  /**
+   * Posts {@code body} to {@code path}, retrying transient failures until {@code deadlineNanos}
+   * ({@link System#nanoTime()} scale). Never throws.
+   *
+   * @param abort when counted down, stop waiting between attempts and give up; may be null
+   */
+  Outcome send(String path, Map<String, Object> body, long deadlineNanos, CountDownLatch abort);
+
+  /** Releases connections and threads. Idempotent; later sends give up at once. */
+  void close();
+}

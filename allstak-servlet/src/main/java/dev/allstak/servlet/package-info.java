@@ -1,0 +1,2 @@
+/** Release health for web applications in a Jakarta Servlet container. */
+package dev.allstak.servlet;
