@@ -1,0 +1,88 @@
+package dev.allstak;
+
+import static dev.allstak.testing.Backend.json;
+import static dev.allstak.testing.Backend.poll;
+import static dev.allstak.testing.Backend.take;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.allstak.testing.Backend;
+import dev.allstak.testing.ChildJvm;
+import dev.allstak.testing.apps.InitAndExitApp;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import okhttp3.mockwebserver.SocketPolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ShutdownHookChildJvmTest {
+  private final MockWebServer server = new MockWebServer();
+
+  @BeforeEach
+  void start() throws Exception {
+    server.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.shutdown();
+  }
+
+  private ChildJvm app() {
+    return ChildJvm.of(InitAndExitApp.class)
+        .env("ALLSTAK_API_KEY", Backend.API_KEY)
+        .env("ALLSTAK_HOST", Backend.url(server, ""))
+        .env("ALLSTAK_RELEASE", "child@1.0.0");
+  }
+
+  @Test
+  void aTinyAppThatExitsNormallySendsStartThenEndOk() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(202));
+    server.enqueue(new MockResponse().setResponseCode(202));
+
+    ChildJvm.Running child = app().start();
+    assertThat(child.waitFor(30)).as(child.output()).isZero();
+
+    RecordedRequest start = take(server, 5);
+    RecordedRequest end = take(server, 5);
+    assertThat(start.getPath()).isEqualTo("/ingest/v1/sessions/start");
+    assertThat(end.getPath()).isEqualTo("/ingest/v1/sessions/end");
+    JsonNode endBody = json(end);
+    String id = json(start).get("sessionId").asText();
+    assertThat(child.output()).contains("SESSION " + id);
+    assertThat(endBody.get("sessionId").asText()).isEqualTo(id);
+    assertThat(endBody.get("status").asText()).isEqualTo("ok");
+    assertThat(endBody.get("durationMs").asLong()).isGreaterThanOrEqualTo(0);
+    assertThat(poll(server, 200)).isNull();
+  }
+
+  @Test
+  void aBackendThatNeverAnswersDelaysExitByAtMostTheShutdownTimeout() throws Exception {
+    server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+    server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+
+    long t0 = System.nanoTime();
+    ChildJvm.Running child = app().start();
+    int exit = child.waitFor(30);
+    long tookMs = (System.nanoTime() - t0) / 1_000_000;
+
+    assertThat(exit).as(child.output()).isZero();
+    // JVM start-up plus the 2 s default shutdown timeout; generous for a loaded 2-core machine.
+    assertThat(tookMs).isLessThan(2_000 + 4_000);
+    assertThat(child.output()).doesNotContain(Backend.API_KEY);
+  }
+
+  @Test
+  void aMissingKeyGivesOneErrorNamingItAndAnAppThatRunsOn() throws Exception {
+    ChildJvm.Running child = ChildJvm.of(InitAndExitApp.class)
+        .env("ALLSTAK_HOST", Backend.url(server, ""))
+        .env("ALLSTAK_RELEASE", "child@1.0.0")
+        .start();
+
+    assertThat(child.waitFor(30)).isZero();
+    assertThat(child.output()).contains("ERROR").contains("ALLSTAK_API_KEY").contains("SESSION null");
+    assertThat(server.getRequestCount()).isZero();
+  }
+}

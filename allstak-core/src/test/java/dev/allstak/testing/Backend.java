@@ -1,0 +1,76 @@
+package dev.allstak.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.allstak.AllStakConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.QueueDispatcher;
+import okhttp3.mockwebserver.RecordedRequest;
+
+/** Helpers for tests that talk to a MockWebServer standing in for the ingest API. */
+public final class Backend {
+  public static final String API_KEY = "ask_test_0123456789abcdef";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Backend() {}
+
+  /** Requests beyond those enqueued get 202 at once instead of hanging until the client gives up. */
+  public static void answerUnqueuedWith202(MockWebServer server) {
+    QueueDispatcher dispatcher = new QueueDispatcher();
+    dispatcher.setFailFast(new MockResponse().setResponseCode(202));
+    server.setDispatcher(dispatcher);
+  }
+
+  /** The server's URL by IP address, so that no name lookup is involved. */
+  public static String url(MockWebServer server, String path) {
+    return "http://127.0.0.1:" + server.getPort() + path;
+  }
+
+  /** A configuration aimed at {@code server}, reporting under Surefire. */
+  public static AllStakConfig.Builder config(MockWebServer server) {
+    return AllStakConfig.builder()
+        .apiKey(API_KEY)
+        .host(url(server, "/"))
+        .release("checkout@1.4.2")
+        .environment("test")
+        .enableInTests(true)
+        .shutdownTimeout(Duration.ofSeconds(2));
+  }
+
+  /** The next request, failing the test when none arrives within {@code seconds}. */
+  public static RecordedRequest take(MockWebServer server, long seconds) {
+    try {
+      RecordedRequest request = server.takeRequest(seconds, TimeUnit.SECONDS);
+      if (request == null) {
+        throw new AssertionError("no request reached the server within " + seconds + " s");
+      }
+      return request;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The next request if one arrives within {@code millis}, else null. */
+  public static RecordedRequest poll(MockWebServer server, long millis) {
+    try {
+      return server.takeRequest(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  public static JsonNode json(RecordedRequest request) {
+    try {
+      return JSON.readTree(request.getBody().clone().readUtf8());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
