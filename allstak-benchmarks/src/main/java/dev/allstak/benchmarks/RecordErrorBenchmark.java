@@ -34,48 +34,56 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(2)
-@State(Scope.Benchmark)
 public class RecordErrorBenchmark {
 
-  private final AtomicLong floor = new AtomicLong();
-  private DefaultSessionTracker tracker;
-
-  @Setup(Level.Trial)
-  public void startSession() {
-    tracker = new DefaultSessionTracker(new NeverCalledTransport(), Clock.SYSTEM, Runnable::run,
-        SessionEvents.NONE, TimeUnit.SECONDS.toNanos(2), "bench@1.0.0", "benchmark");
-    tracker.start();
+  /** The floor: one shared counter, contended when two threads run. */
+  @State(Scope.Benchmark)
+  public static class Floor {
+    final AtomicLong counter = new AtomicLong();
   }
 
-  @TearDown(Level.Trial)
-  public void check() {
-    if (tracker.errorCount() == 0) {
-      throw new IllegalStateException("recordError did not count: the benchmark measured nothing");
+  /** One open session shared by the benchmark threads, as in an application. */
+  @State(Scope.Benchmark)
+  public static class OpenSession {
+    DefaultSessionTracker tracker;
+
+    @Setup(Level.Trial)
+    public void start() {
+      tracker = new DefaultSessionTracker(new NeverCalledTransport(), Clock.SYSTEM, Runnable::run,
+          SessionEvents.NONE, TimeUnit.SECONDS.toNanos(2), "bench@1.0.0", "benchmark");
+      tracker.start();
+    }
+
+    @TearDown(Level.Trial)
+    public void check() {
+      if (tracker.errorCount() == 0) {
+        throw new IllegalStateException("recordError did not count: the benchmark measured nothing");
+      }
     }
   }
 
   @Benchmark
   @Threads(1)
-  public long floor_atomicLongIncrement_1thread() {
-    return floor.incrementAndGet();
+  public long floor_atomicLongIncrement_1thread(Floor floor) {
+    return floor.counter.incrementAndGet();
   }
 
   @Benchmark
   @Threads(2)
-  public long floor_atomicLongIncrement_2threads() {
-    return floor.incrementAndGet();
+  public long floor_atomicLongIncrement_2threads(Floor floor) {
+    return floor.counter.incrementAndGet();
   }
 
   @Benchmark
   @Threads(1)
-  public void recordError_1thread() {
-    tracker.recordError();
+  public void recordError_1thread(OpenSession session) {
+    session.tracker.recordError();
   }
 
   @Benchmark
   @Threads(2)
-  public void recordError_2threads() {
-    tracker.recordError();
+  public void recordError_2threads(OpenSession session) {
+    session.tracker.recordError();
   }
 
   /** Accepts the start and nothing else; recordError must never reach the transport. */
