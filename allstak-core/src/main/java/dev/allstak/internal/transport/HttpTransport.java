@@ -179,6 +179,9 @@ public final class HttpTransport implements Transport {
       return;
     }
     try {
+      // A socket read blocked on a silent backend ignores interrupts: without cancelling, the
+      // sending thread (and through it the host's class loader) lives on until the read timeout.
+      http.dispatcher().cancelAll();
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
     } catch (RuntimeException e) {

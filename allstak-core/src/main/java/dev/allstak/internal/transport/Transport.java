@@ -14,6 +14,9 @@ public interface Transport {
    */
   Outcome send(String path, Map<String, Object> body, long deadlineNanos, CountDownLatch abort);
 
-  /** Releases connections and threads. Idempotent; later sends give up at once. */
+  /**
+   * Releases connections and threads, cutting short any send in flight. Idempotent; later sends
+   * give up at once.
+   */
   void close();
 }

@@ -1,0 +1,47 @@
+package dev.allstak.internal.transport;
+
+import static dev.allstak.testing.Backend.take;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.allstak.internal.Clock;
+import dev.allstak.testing.Backend;
+import java.util.Collections;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.SocketPolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HttpTransportCloseTest {
+  private final MockWebServer server = new MockWebServer();
+
+  @BeforeEach
+  void start() throws Exception {
+    server.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.shutdown();
+  }
+
+  @Test
+  void closeCutsShortASendBlockedOnABackendThatNeverAnswers() throws Exception {
+    server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+    // The default read timeout (10 s) is what a blocked socket read would otherwise wait for.
+    HttpTransport transport = new HttpTransport(Backend.config(server).build(), Clock.SYSTEM);
+    CompletableFuture<Outcome> send = CompletableFuture.supplyAsync(() -> transport.send("/a",
+        Collections.singletonMap("sessionId", "s1"), System.nanoTime() + TimeUnit.SECONDS.toNanos(30), null));
+    take(server, 5);
+
+    long t0 = System.nanoTime();
+    transport.close();
+    Outcome outcome = send.get(5, TimeUnit.SECONDS);
+
+    assertThat(outcome).isEqualTo(Outcome.FAILED);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(1_000);
+  }
+}
