@@ -42,7 +42,8 @@ public interface AllStakClient extends AutoCloseable {
 
   /**
    * Ends the session within {@code shutdownTimeout}, removes the shutdown hook and stops the SDK's
-   * threads. Idempotent; after it the client does nothing.
+   * threads. Idempotent: a call made while another close is under way returns once the session has
+   * ended. After it the client does nothing.
    */
   @Override
   void close();

@@ -21,7 +21,8 @@ public interface SessionTracker {
    * Ends the session with the status accumulated so far.
    *
    * <p>Posts the end synchronously and returns within the configured {@code shutdownTimeout},
-   * retries and waiting for an in-flight start included. Idempotent.
+   * retries and waiting for an in-flight start included. Idempotent: a call made while another
+   * thread is ending the session returns once that end is done (within the same bound).
    */
   void end();
 

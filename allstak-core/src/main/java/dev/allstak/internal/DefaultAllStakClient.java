@@ -102,6 +102,8 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
+      // Another close is under way: like it, return only once the session has ended.
+      tracker.end();
       return;
     }
     try {

@@ -130,11 +130,18 @@ public final class DefaultSessionTracker implements SessionTracker {
       long endNanos = clock.nanoTime();
       SessionStatus finalStatus = session.markEnded(status);
       if (finalStatus == null) {
+        // Another caller is ending this session. Return only once that end is done, within our
+        // own bound: otherwise close() would tear the transport down under the end in flight.
+        session.awaitEnd(shutdownTimeoutNanos);
         return;
       }
-      long durationMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(endNanos - session.startNanos));
-      Outcome outcome = deliverEnd(session, finalStatus, durationMs, endNanos + shutdownTimeoutNanos);
-      notify(() -> events.onEnd(session.info, finalStatus, durationMs, outcome));
+      try {
+        long durationMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(endNanos - session.startNanos));
+        Outcome outcome = deliverEnd(session, finalStatus, durationMs, endNanos + shutdownTimeoutNanos);
+        notify(() -> events.onEnd(session.info, finalStatus, durationMs, outcome));
+      } finally {
+        session.endDone.countDown();
+      }
     } catch (Throwable t) {
       rethrowIfFatal(t);
       log.warn("AllStak: could not end the session", t);
@@ -265,6 +272,8 @@ public final class DefaultSessionTracker implements SessionTracker {
     final AtomicInteger state;
     final LongAdder errors = new LongAdder();
     final CountDownLatch abortStart = new CountDownLatch(1);
+    /** Counted down when the end has been delivered or given up. */
+    final CountDownLatch endDone = new CountDownLatch(1);
     private final CountDownLatch startDone = new CountDownLatch(1);
     private volatile Outcome startOutcome;
 
@@ -272,6 +281,9 @@ public final class DefaultSessionTracker implements SessionTracker {
       this.info = info;
       this.startNanos = startNanos;
       this.state = new AtomicInteger(state);
+      if ((state & ENDED) != 0) {
+        endDone.countDown();
+      }
     }
 
     /** Marks the session ended; returns its final status, or null when it had ended already. */
@@ -291,6 +303,15 @@ public final class DefaultSessionTracker implements SessionTracker {
     void startDone(Outcome outcome) {
       startOutcome = outcome;
       startDone.countDown();
+    }
+
+    /** Waits for the end another caller is delivering, at most {@code timeoutNanos}. */
+    void awaitEnd(long timeoutNanos) {
+      try {
+        endDone.await(timeoutNanos, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
 
     /** Waits for the background start; null when it is still in flight after {@code timeoutNanos}. */
