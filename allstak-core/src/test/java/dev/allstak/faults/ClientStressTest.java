@@ -106,6 +106,67 @@ class ClientStressTest {
     }
   }
 
+  @Test
+  void errorCountsAreExactWhenEveryRecordReturnsBeforeTheEnd() throws Exception {
+    Set<Thread> threadsBefore = SdkThreads.alive();
+    int mark = server.log.size();
+    AllStakClient client = AllStak.init(AllStakConfig.builder()
+        .apiKey("ask_test_stress0123456789")
+        .host(server.url())
+        .release("stress@1.0.0")
+        .enableInTests(true)
+        .build());
+    SessionTracker tracker = client.sessionTracker();
+    int perThread = 3_000;
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> recorders = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      int n = t;
+      recorders.add(racers.submit(() -> {
+        go.await();
+        for (int i = 0; i < perThread; i++) {
+          if (n == 0 && i == perThread / 2) {
+            tracker.recordCrash();
+          } else if (i % 3 == 0) {
+            client.captureException(new IllegalStateException("stress"));
+          } else {
+            tracker.recordError();
+          }
+        }
+        return null;
+      }));
+    }
+    go.countDown();
+    for (Future<?> recorder : recorders) {
+      recorder.get(30, TimeUnit.SECONDS);
+    }
+    CountDownLatch endGo = new CountDownLatch(1);
+    List<Future<?>> enders = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      boolean close = t % 2 == 0;
+      enders.add(racers.submit(() -> {
+        endGo.await();
+        if (close) {
+          client.close();
+        } else {
+          tracker.end();
+        }
+        return null;
+      }));
+    }
+    endGo.countDown();
+    for (Future<?> ender : enders) {
+      ender.get(30, TimeUnit.SECONDS);
+    }
+
+    assertThat(tracker.errorCount()).isEqualTo((long) THREADS * perThread);
+    assertThat(tracker.status()).isEqualTo(SessionStatus.CRASHED);
+    List<RequestLog.Call> calls = server.log.since(mark);
+    assertThat(calls).extracting(c -> c.path).containsExactly(START_PATH, END_PATH);
+    assertThat(calls.get(1).status).isEqualTo("crashed");
+    assertThat(SdkThreads.survivorsOf(threadsBefore, 5_000)).isEmpty();
+  }
+
   private void runRound(long seed) throws Exception {
     Random random = new Random(seed);
     boolean autoStart = random.nextBoolean();

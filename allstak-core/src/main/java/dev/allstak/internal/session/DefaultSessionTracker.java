@@ -157,7 +157,10 @@ public final class DefaultSessionTracker implements SessionTracker {
     }
     if (start == Outcome.FAILED) {
       // The background start gave up (backend down) or was cut short: an end must follow its start.
-      start = transport.send(SessionPayloads.START_PATH, SessionPayloads.start(session.info), deadlineNanos, null);
+      // One attempt only (abortStart is counted down): a backend that failed the start until now
+      // is not worth the host's shutdown budget in retries, and a refused port then costs ~nothing.
+      start = transport.send(SessionPayloads.START_PATH, SessionPayloads.start(session.info), deadlineNanos,
+          session.abortStart);
       Outcome resent = start;
       notify(() -> events.onStartDelivered(session.info, resent));
     }

@@ -32,15 +32,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
-  private static final MediaType JSON = MediaType.get("application/json");
   static final long BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   static final long BACKOFF_CAP_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-  private final OkHttpClient http;
+  private final AllStakConfig config;
   private final String host;
   private final String apiKey;
   private final Clock clock;
-  private final ObjectMapper json = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  /** Built on first send; guarded by {@code this}. */
+  private Wire wire;
   private final AtomicBoolean unauthorized = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RepeatingLog transientLog = new RepeatingLog(log);
@@ -48,19 +48,47 @@ public final class HttpTransport implements Transport {
   private final AtomicLong retries = new AtomicLong();
 
   public HttpTransport(AllStakConfig config, Clock clock) {
+    this.config = config;
     this.host = config.host();
     this.apiKey = config.apiKey();
     this.clock = clock;
-    this.http = new OkHttpClient.Builder()
-        .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .readTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .writeTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        // The ingest API does not redirect; a redirect means a wrong host, and following one
-        // would resend the key to wherever it points.
-        .followRedirects(false)
-        .followSslRedirects(false)
-        .retryOnConnectionFailure(false)
-        .build();
+  }
+
+  /**
+   * The OkHttp client and JSON mapper. Loading their classes and the platform's TLS trust store is
+   * most of what the SDK costs a process (a few hundred ms on a small machine), so it happens on
+   * the first send, on the SDK's own thread, never on the thread that calls {@code AllStak.init}.
+   */
+  private static final class Wire {
+    final OkHttpClient http;
+    final MediaType jsonType = MediaType.get("application/json");
+    final ObjectMapper json = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    Wire(AllStakConfig config) {
+      http = new OkHttpClient.Builder()
+          .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          .readTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          .writeTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          // The ingest API does not redirect; a redirect means a wrong host, and following one
+          // would resend the key to wherever it points.
+          .followRedirects(false)
+          .followSslRedirects(false)
+          .retryOnConnectionFailure(false)
+          .build();
+    }
+  }
+
+  /** The wire, built on first use; null once closed (a closed transport never builds it). */
+  private synchronized Wire wire() {
+    if (wire == null && !closed.get()) {
+      wire = new Wire(config);
+    }
+    return wire;
+  }
+
+  /** Whether the OkHttp client has been built yet. */
+  synchronized boolean wired() {
+    return wire != null;
   }
 
   /** Retries made since this transport was created (each attempt after the first). */
@@ -83,12 +111,13 @@ public final class HttpTransport implements Transport {
     if (unauthorized.get()) {
       return Outcome.UNAUTHORIZED;
     }
-    if (closed.get()) {
+    Wire w = wire();
+    if (w == null) {
       return Outcome.FAILED;
     }
     byte[] bytes;
     try {
-      bytes = json.writeValueAsBytes(body);
+      bytes = w.json.writeValueAsBytes(body);
     } catch (IOException e) {
       log.warn("AllStak: could not serialise a payload for {}; dropped", path, e);
       return Outcome.REJECTED;
@@ -97,7 +126,7 @@ public final class HttpTransport implements Transport {
         .url(host + path)
         .header("X-AllStak-Key", apiKey)
         .header("User-Agent", SdkInfo.USER_AGENT)
-        .post(RequestBody.create(bytes, JSON))
+        .post(RequestBody.create(bytes, w.jsonType))
         .build();
 
     for (int attempt = 0; ; attempt++) {
@@ -106,7 +135,7 @@ public final class HttpTransport implements Transport {
         return Outcome.FAILED;
       }
       long waitNanos = -1;
-      Call call = http.newCall(request);
+      Call call = w.http.newCall(request);
       call.timeout().timeout(remaining, TimeUnit.NANOSECONDS);
       try (Response response = call.execute()) {
         int code = response.code();
@@ -178,12 +207,19 @@ public final class HttpTransport implements Transport {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    Wire w;
+    synchronized (this) {
+      w = wire;
+    }
+    if (w == null) {
+      return;
+    }
     try {
       // A socket read blocked on a silent backend ignores interrupts: without cancelling, the
       // sending thread (and through it the host's class loader) lives on until the read timeout.
-      http.dispatcher().cancelAll();
-      http.dispatcher().executorService().shutdown();
-      http.connectionPool().evictAll();
+      w.http.dispatcher().cancelAll();
+      w.http.dispatcher().executorService().shutdown();
+      w.http.connectionPool().evictAll();
     } catch (RuntimeException e) {
       log.debug("AllStak: error releasing HTTP resources", e);
     }

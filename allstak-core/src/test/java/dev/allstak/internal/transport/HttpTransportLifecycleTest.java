@@ -15,7 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class HttpTransportCloseTest {
+/** When the transport builds its HTTP client, and what closing it does to sends in flight. */
+class HttpTransportLifecycleTest {
   private final MockWebServer server = new MockWebServer();
 
   @BeforeEach
@@ -43,5 +44,28 @@ class HttpTransportCloseTest {
 
     assertThat(outcome).isEqualTo(Outcome.FAILED);
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(1_000);
+  }
+
+  @Test
+  void theHttpClientIsBuiltOnTheFirstSendNotWhenTheTransportIsMade() {
+    server.enqueue(new MockResponse().setResponseCode(202));
+    HttpTransport transport = new HttpTransport(Backend.config(server).build(), Clock.SYSTEM);
+
+    assertThat(transport.wired()).as("built by the constructor, on the thread calling init").isFalse();
+    assertThat(transport.send("/a", Collections.singletonMap("sessionId", "s1"),
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(5), null)).isEqualTo(Outcome.DELIVERED);
+    assertThat(transport.wired()).isTrue();
+    transport.close();
+  }
+
+  @Test
+  void aTransportClosedBeforeItsFirstSendNeverBuildsItsClient() {
+    HttpTransport transport = new HttpTransport(Backend.config(server).build(), Clock.SYSTEM);
+    transport.close();
+
+    assertThat(transport.send("/a", Collections.singletonMap("sessionId", "s1"),
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(5), null)).isEqualTo(Outcome.FAILED);
+    assertThat(transport.wired()).isFalse();
+    assertThat(server.getRequestCount()).isZero();
   }
 }
