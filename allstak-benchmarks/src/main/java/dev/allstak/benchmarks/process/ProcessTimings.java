@@ -25,13 +25,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Times whole processes: {@link MinimalApp} without the SDK, and with it against a healthy backend
  * (a loopback server answering 202), a refused port and a backend that never answers.
  *
- * <p>For each run it takes three wall-clock times: launch to {@code READY} (start-up, {@code init}
- * included), {@code READY} to exit (the shutdown hook's work) and the whole. Scenarios are
- * interleaved run by run so that a busy moment on the machine hits all of them alike. Prints a
- * Markdown report with the median and p90 of each, what the SDK adds, and the targets.
+ * <p>Two shapes of application: one that exits as soon as {@code init} returns, where exit also
+ * waits for the session start still under way, and one that works (sleeps) {@code --work-ms} first,
+ * by when the start is done. For each run it takes three wall-clock times: launch to {@code READY}
+ * (start-up, {@code init} included), {@code DONE} to exit (the shutdown hook's work) and the whole.
+ * Scenarios are interleaved run by run so that a busy moment on the machine hits all of them alike.
+ * Prints a Markdown report with the median and p90 of each, what the SDK adds, and the targets.
  *
- * <p>Usage: {@code ProcessTimings [--runs N] [--warmup N] [--shutdown-timeout-ms N]}; run through
- * {@code scripts/process-timings.sh}.
+ * <p>Usage: {@code ProcessTimings [--runs N] [--warmup N] [--shutdown-timeout-ms N] [--work-ms N]};
+ * run through {@code scripts/process-timings.sh}.
  */
 public final class ProcessTimings {
   static final long INIT_TARGET_MS = 150;
@@ -44,6 +46,7 @@ public final class ProcessTimings {
     int runs = 15;
     int warmup = 2;
     long shutdownTimeoutMs = 2_000;
+    long workMs = 1_000;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--runs":
@@ -55,25 +58,42 @@ public final class ProcessTimings {
         case "--shutdown-timeout-ms":
           shutdownTimeoutMs = Long.parseLong(args[++i]);
           break;
+        case "--work-ms":
+          workMs = Long.parseLong(args[++i]);
+          break;
         default:
-          throw new IllegalArgumentException("unknown option " + args[i]
-              + "; usage: ProcessTimings [--runs N] [--warmup N] [--shutdown-timeout-ms N]");
+          throw new IllegalArgumentException("unknown option " + args[i] + "; usage: ProcessTimings "
+              + "[--runs N] [--warmup N] [--shutdown-timeout-ms N] [--work-ms N]");
       }
     }
 
     try (AcceptingBackend healthy = new AcceptingBackend();
         SilentBackend silent = new SilentBackend()) {
       String refused = "http://127.0.0.1:" + closedPort();
-      Map<String, List<String>> scenarios = new LinkedHashMap<>();
-      scenarios.put("without SDK", List.of("baseline"));
-      scenarios.put("SDK, healthy backend (202)", sdk(healthy.url(), shutdownTimeoutMs));
-      scenarios.put("SDK, refused port", sdk(refused, shutdownTimeoutMs));
-      scenarios.put("SDK, backend never answers", sdk(silent.url(), shutdownTimeoutMs));
+      Map<String, String> backends = new LinkedHashMap<>();
+      backends.put(BASELINE, null);
+      backends.put("SDK, healthy backend (202)", healthy.url());
+      backends.put("SDK, refused port", refused);
+      backends.put("SDK, backend never answers", silent.url());
+      long[] shapes = {0, workMs};
 
       Map<String, List<Run>> results = new LinkedHashMap<>();
-      scenarios.keySet().forEach(name -> results.put(name, new ArrayList<>()));
+      Map<String, List<String>> commands = new LinkedHashMap<>();
+      for (long shape : shapes) {
+        for (Map.Entry<String, String> backend : backends.entrySet()) {
+          List<String> appArgs = new ArrayList<>(List.of(Long.toString(shape)));
+          if (backend.getValue() == null) {
+            appArgs.add("baseline");
+          } else {
+            appArgs.addAll(List.of("sdk", backend.getValue(), Long.toString(shutdownTimeoutMs)));
+          }
+          String key = shapeName(shape) + "|" + backend.getKey();
+          commands.put(key, appArgs);
+          results.put(key, new ArrayList<>());
+        }
+      }
       for (int i = 0; i < warmup + runs; i++) {
-        for (Map.Entry<String, List<String>> scenario : scenarios.entrySet()) {
+        for (Map.Entry<String, List<String>> scenario : commands.entrySet()) {
           Run run = launch(scenario.getValue());
           if (i >= warmup) {
             results.get(scenario.getKey()).add(run);
@@ -81,22 +101,38 @@ public final class ProcessTimings {
         }
         System.err.printf("run %d/%d done%n", i + 1, warmup + runs);
       }
-      report(results, runs, warmup, shutdownTimeoutMs, healthy);
+      StringBuilder md = new StringBuilder();
+      md.append(String.format(Locale.ROOT, "Machine: %d CPUs, %s, Java %s (%s)%n",
+          Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.version"),
+          System.getProperty("java.vm.name")));
+      md.append(String.format(Locale.ROOT, "Runs: %d per scenario (after %d warm-up), interleaved; "
+          + "shutdownTimeout %d ms%n", runs, warmup, shutdownTimeoutMs));
+      for (long shape : shapes) {
+        report(md, shapeName(shape), results, shutdownTimeoutMs);
+      }
+      md.append(String.format(Locale.ROOT, "%nThe healthy backend saw %d starts and %d ends for %d runs "
+              + "(warm-up included).%n", healthy.count("/ingest/v1/sessions/start"),
+          healthy.count("/ingest/v1/sessions/end"), 2 * (runs + warmup)));
+      System.out.print(md);
     }
   }
 
-  private static List<String> sdk(String host, long shutdownTimeoutMs) {
-    return List.of("sdk", host, Long.toString(shutdownTimeoutMs));
+  private static final String BASELINE = "without SDK";
+
+  private static String shapeName(long workMs) {
+    return workMs == 0 ? "App that exits as soon as init returns" : "App that works " + workMs + " ms, then exits";
   }
 
   /** One process's times, in milliseconds. */
   static final class Run {
     final double readyMs;
     final double exitMs;
+    final double totalMs;
 
-    Run(double readyMs, double exitMs) {
+    Run(double readyMs, double exitMs, double totalMs) {
       this.readyMs = readyMs;
       this.exitMs = exitMs;
+      this.totalMs = totalMs;
     }
   }
 
@@ -113,12 +149,15 @@ public final class ProcessTimings {
     long t0 = System.nanoTime();
     Process process = builder.start();
     long ready = -1;
+    long done = -1;
     StringBuilder output = new StringBuilder();
     try (BufferedReader out = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = out.readLine(); line != null; line = out.readLine()) {
         if (ready < 0 && line.equals("READY")) {
           ready = System.nanoTime();
+        } else if (done < 0 && line.equals("DONE")) {
+          done = System.nanoTime();
         } else {
           output.append(line).append('\n');
         }
@@ -129,60 +168,54 @@ public final class ProcessTimings {
       throw new IllegalStateException("the application did not exit within 60 s: " + command);
     }
     long exit = System.nanoTime();
-    if (process.exitValue() != 0 || ready < 0) {
+    if (process.exitValue() != 0 || ready < 0 || done < 0) {
       throw new IllegalStateException("the application failed (exit " + process.exitValue() + "): "
           + command + "\n" + output);
     }
-    return new Run((ready - t0) / 1e6, (exit - ready) / 1e6);
+    return new Run((ready - t0) / 1e6, (exit - done) / 1e6, (exit - t0) / 1e6);
   }
 
-  private static void report(Map<String, List<Run>> results, int runs, int warmup, long shutdownTimeoutMs,
-      AcceptingBackend healthy) {
-    StringBuilder md = new StringBuilder();
-    md.append(String.format(Locale.ROOT, "Machine: %d CPUs, %s, Java %s (%s)%n", Runtime.getRuntime()
-        .availableProcessors(), cpuModel(), System.getProperty("java.version"), System.getProperty("java.vm.name")));
-    md.append(String.format(Locale.ROOT, "Runs: %d per scenario (after %d warm-up), interleaved; "
-        + "shutdownTimeout %d ms%n%n", runs, warmup, shutdownTimeoutMs));
-    md.append("| scenario | start-up to READY, median | p90 | READY to exit, median | p90 | whole process, median | p90 |\n");
+  private static void report(StringBuilder md, String shape, Map<String, List<Run>> results, long shutdownTimeoutMs) {
+    md.append("\n### ").append(shape).append("\n\n");
+    md.append("| scenario | launch to READY (start-up), median | p90 | DONE to exit, median | p90 "
+        + "| whole process, median | p90 |\n");
     md.append("|---|---:|---:|---:|---:|---:|---:|\n");
+    Map<String, double[]> medians = new LinkedHashMap<>();
     for (Map.Entry<String, List<Run>> e : results.entrySet()) {
+      if (!e.getKey().startsWith(shape + "|")) {
+        continue;
+      }
+      String name = e.getKey().substring(shape.length() + 1);
       double[] ready = e.getValue().stream().mapToDouble(r -> r.readyMs).toArray();
       double[] exit = e.getValue().stream().mapToDouble(r -> r.exitMs).toArray();
-      double[] total = e.getValue().stream().mapToDouble(r -> r.readyMs + r.exitMs).toArray();
+      double[] total = e.getValue().stream().mapToDouble(r -> r.totalMs).toArray();
+      medians.put(name, new double[] {percentile(ready, 50), percentile(exit, 50)});
       md.append(String.format(Locale.ROOT, "| %s | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms | %.0f ms |%n",
-          e.getKey(), percentile(ready, 50), percentile(ready, 90), percentile(exit, 50), percentile(exit, 90),
+          name, percentile(ready, 50), percentile(ready, 90), percentile(exit, 50), percentile(exit, 90),
           percentile(total, 50), percentile(total, 90)));
     }
-
-    List<String> names = new ArrayList<>(results.keySet());
-    double baseReady = percentile(results.get(names.get(0)).stream().mapToDouble(r -> r.readyMs).toArray(), 50);
-    double baseExit = percentile(results.get(names.get(0)).stream().mapToDouble(r -> r.exitMs).toArray(), 50);
-    md.append("\nWhat the SDK adds (difference of medians against the run without it):\n\n");
-    md.append("| scenario | start-up (init) | exit | target | met |\n|---|---:|---:|---|---|\n");
-    for (int i = 1; i < names.size(); i++) {
-      List<Run> runsOf = results.get(names.get(i));
-      double addedReady = percentile(runsOf.stream().mapToDouble(r -> r.readyMs).toArray(), 50) - baseReady;
-      double addedExit = percentile(runsOf.stream().mapToDouble(r -> r.exitMs).toArray(), 50) - baseExit;
-      String target;
-      boolean met;
-      if (names.get(i).contains("refused")) {
-        target = "init < " + INIT_TARGET_MS + " ms; exit < " + REFUSED_TARGET_MS + " ms";
-        met = addedReady < INIT_TARGET_MS && addedExit < REFUSED_TARGET_MS;
-      } else if (names.get(i).contains("never")) {
-        long limit = shutdownTimeoutMs + HANGING_MARGIN_MS;
-        target = "init < " + INIT_TARGET_MS + " ms; exit <= " + limit + " ms";
-        met = addedReady < INIT_TARGET_MS && addedExit <= limit;
-      } else {
-        target = "init < " + INIT_TARGET_MS + " ms";
-        met = addedReady < INIT_TARGET_MS;
+    double[] base = medians.get(BASELINE);
+    md.append("\nWhat the SDK adds (difference of medians against the same app without it):\n\n");
+    md.append("| scenario | start-up | target | met | exit | target | met |\n|---|---:|---|---|---:|---|---|\n");
+    for (Map.Entry<String, double[]> e : medians.entrySet()) {
+      if (e.getKey().equals(BASELINE)) {
+        continue;
       }
-      md.append(String.format(Locale.ROOT, "| %s | %+.0f ms | %+.0f ms | %s | %s |%n",
-          names.get(i), addedReady, addedExit, target, met ? "yes" : "NO"));
+      double addedReady = e.getValue()[0] - base[0];
+      double addedExit = e.getValue()[1] - base[1];
+      String exitTarget = "none";
+      boolean exitMet = true;
+      if (e.getKey().contains("refused")) {
+        exitTarget = "< " + REFUSED_TARGET_MS + " ms";
+        exitMet = addedExit < REFUSED_TARGET_MS;
+      } else if (e.getKey().contains("never")) {
+        exitTarget = "<= " + (shutdownTimeoutMs + HANGING_MARGIN_MS) + " ms";
+        exitMet = addedExit <= shutdownTimeoutMs + HANGING_MARGIN_MS;
+      }
+      md.append(String.format(Locale.ROOT, "| %s | %+.0f ms | < %d ms | %s | %+.0f ms | %s | %s |%n",
+          e.getKey(), addedReady, INIT_TARGET_MS, addedReady < INIT_TARGET_MS ? "yes" : "NO", addedExit,
+          exitTarget, exitTarget.equals("none") ? "" : exitMet ? "yes" : "NO"));
     }
-    md.append(String.format(Locale.ROOT, "%nThe healthy backend saw %d starts and %d ends for %d runs "
-            + "(warm-up included).%n", healthy.count("/ingest/v1/sessions/start"),
-        healthy.count("/ingest/v1/sessions/end"), runs + warmup));
-    System.out.print(md);
   }
 
   /** Nearest-rank percentile. */
