@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -184,9 +185,15 @@ class FaultSuiteTest {
           .noneMatch(c -> c.path.equals(END_PATH) && c.seq < firstAcceptedStart);
       assertThat(starts).as("attempts at the start").isLessThanOrEqualTo(MAX_ATTEMPTS_PER_PAYLOAD);
       assertThat(ends).as("attempts at the end").isLessThanOrEqualTo(MAX_ATTEMPTS_PER_PAYLOAD);
-      // Error events arrive with error capture; then each capture may be accepted once at most.
-      assertThat(calls.stream().filter(c -> c.path.equals(ERRORS_PATH) && c.accepted()).count())
+      // Error events (once captureException delivers them): each capture accepted at most once,
+      // a permanent refusal never retried. With ACCEPTS faults, add: exactly `captures` accepted,
+      // each carrying sessionId.
+      List<RequestLog.Call> events = calls.stream().filter(c -> c.path.equals(ERRORS_PATH))
+          .collect(Collectors.toList());
+      assertThat(events.stream().filter(RequestLog.Call::accepted).count())
           .as("accepted error events").isLessThanOrEqualTo(captures);
+      assertThat(events.size()).as("attempts at error events")
+          .isLessThanOrEqualTo(captures * (fault.kind == Fault.Kind.REJECTS ? 1 : MAX_ATTEMPTS_PER_PAYLOAD));
 
       // What each kind of fault must lead to.
       switch (fault.kind) {
@@ -197,7 +204,8 @@ class FaultSuiteTest {
               .isEqualTo(captures > 0 ? "errored" : "ok");
           break;
         case REJECTS:
-          assertThat(calls).as("one request, not retried, no end after a refused start").hasSize(1);
+          assertThat(RequestLog.sessionCalls(calls)).as("one request, not retried, no end after a refused start")
+              .hasSize(1);
           break;
         case TRANSIENT:
           assertThat(startsAccepted).isZero();

@@ -32,17 +32,22 @@ final class RequestLog {
     final String sessionId;
     /** The body's {@code status} (session ends), or null. */
     final String status;
+    private final Object monitor;
     private volatile boolean accepted;
 
-    Call(int seq, String path, String sessionId, String status) {
+    Call(int seq, String path, String sessionId, String status, Object monitor) {
       this.seq = seq;
       this.path = path;
       this.sessionId = sessionId;
       this.status = status;
+      this.monitor = monitor;
     }
 
     void accept() {
-      accepted = true;
+      synchronized (monitor) {
+        accepted = true;
+        monitor.notifyAll();
+      }
     }
 
     boolean accepted() {
@@ -74,7 +79,7 @@ final class RequestLog {
       // Not JSON: recorded without a session.
     }
     synchronized (calls) {
-      Call call = new Call(calls.size(), path, sessionId, status);
+      Call call = new Call(calls.size(), path, sessionId, status, calls);
       calls.add(call);
       calls.notifyAll();
       return call;
@@ -113,6 +118,12 @@ final class RequestLog {
       }
       return true;
     }
+  }
+
+  /** Only the session starts and ends, leaving out error events. */
+  static List<Call> sessionCalls(List<Call> calls) {
+    return calls.stream().filter(c -> c.path.equals(START_PATH) || c.path.equals(END_PATH))
+        .collect(Collectors.toList());
   }
 
   static Set<String> sessionIds(List<Call> calls) {
