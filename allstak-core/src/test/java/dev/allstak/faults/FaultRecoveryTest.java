@@ -60,10 +60,10 @@ class FaultRecoveryTest {
       client.close();
 
       List<RequestLog.Call> calls = server.log.calls();
-      assertThat(startAccepted).as("the start got through once the server behaved").isTrue();
-      assertThat(RequestLog.count(calls, START_PATH, id, true)).as("accepted starts").isEqualTo(1);
-      assertThat(RequestLog.count(calls, END_PATH, id, true)).as("accepted ends").isEqualTo(1);
-      assertThat(RequestLog.count(calls, END_PATH, id, false)).as("end attempts").isEqualTo(1);
+      assertThat(startAccepted).as("the start got through once the server behaved: %s", calls).isTrue();
+      assertThat(RequestLog.count(calls, START_PATH, id, true)).as("accepted starts: %s", calls).isEqualTo(1);
+      assertThat(RequestLog.count(calls, END_PATH, id, true)).as("accepted ends: %s", calls).isEqualTo(1);
+      assertThat(RequestLog.count(calls, END_PATH, id, false)).as("end attempts: %s", calls).isEqualTo(1);
       RequestLog.Call start = calls.stream().filter(c -> c.path.equals(START_PATH) && c.accepted()).findFirst().get();
       assertThat(calls).as("no attempt after the accepted start is another start")
           .noneMatch(c -> c.seq > start.seq && c.path.equals(START_PATH));

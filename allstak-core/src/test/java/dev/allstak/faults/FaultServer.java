@@ -213,9 +213,10 @@ abstract class FaultServer implements AutoCloseable {
           }
           RequestLog.Call call = owner.log.record(request[0], request[1]);
           if (owner.behaves()) {
+            // Accepted before the answer leaves: the client may act on it before this thread runs again.
+            call.accept();
             out.write(ACCEPTED);
             out.flush();
-            call.accept();
             continue;
           }
           misbehave(connection, out, call);
@@ -233,10 +234,10 @@ abstract class FaultServer implements AutoCloseable {
         throws IOException, InterruptedException {
       switch (fault) {
         case STALL_BODY:
+          call.accept();
           out.write(("HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
               + "{\"success\":").getBytes(StandardCharsets.ISO_8859_1));
           out.flush();
-          call.accept();
           closed.await();
           return;
         case RESET_MID_RESPONSE:
@@ -256,14 +257,16 @@ abstract class FaultServer implements AutoCloseable {
           out.flush();
           return;
         case SLOW_ONE_BYTE_A_SECOND:
-          for (byte b : ACCEPTED) {
-            out.write(b);
+          for (int i = 0; i < ACCEPTED.length; i++) {
+            if (i == ACCEPTED.length - 1) {
+              call.accept();
+            }
+            out.write(ACCEPTED[i]);
             out.flush();
             if (closed.await(1, TimeUnit.SECONDS)) {
               return;
             }
           }
-          call.accept();
           return;
         default:
           throw new IllegalStateException(fault + " is not a raw-socket fault");

@@ -14,9 +14,11 @@ import java.util.stream.Collectors;
 /**
  * Every request a fault server saw, in arrival order, and whether the server accepted it.
  *
- * <p>A request counts as accepted only when the server sent a complete 2xx status line and headers:
- * from then on the SDK must treat it as delivered and never send it again. A request the server
- * answered with a fault (or only part of an answer) is not accepted, so retrying it is no duplicate.
+ * <p>A request counts as accepted when the server sends a complete 2xx status line and headers (it
+ * is marked just before the last byte leaves, so a client acting on the answer never finds it
+ * unmarked): from then on the SDK must treat it as delivered and never send it again. A request
+ * the server answered with a fault (or only part of an answer) is not accepted, so retrying it is
+ * no duplicate.
  */
 final class RequestLog {
   static final String START_PATH = "/ingest/v1/sessions/start";
