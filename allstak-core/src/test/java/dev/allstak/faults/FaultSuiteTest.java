@@ -48,11 +48,11 @@ class FaultSuiteTest {
   enum Operation { START, END, CAPTURE_EXCEPTION, CLOSE }
 
   private static final Map<String, String> results = Collections.synchronizedMap(new TreeMap<>());
-  private static UncaughtRecorder uncaught;
+  private static RecordingUncaughtHandler uncaught;
 
   @BeforeAll
   static void warmUpAndWatchOurThreads() throws Exception {
-    uncaught = UncaughtRecorder.install();
+    uncaught = RecordingUncaughtHandler.install();
     // Loads the SDK's classes once, so the bounds below measure waiting, not class loading.
     try (FaultServer healthy = FaultServer.start(Fault.HEALTHY)) {
       AllStak.init(config(healthy).build());
@@ -231,16 +231,16 @@ class FaultSuiteTest {
   }
 
   /** Records exceptions that escape the SDK's threads; other threads go to the previous handler. */
-  static final class UncaughtRecorder implements Thread.UncaughtExceptionHandler {
+  static final class RecordingUncaughtHandler implements Thread.UncaughtExceptionHandler {
     private final Thread.UncaughtExceptionHandler previous;
     private final List<Throwable> seen = Collections.synchronizedList(new ArrayList<>());
 
-    private UncaughtRecorder(Thread.UncaughtExceptionHandler previous) {
+    private RecordingUncaughtHandler(Thread.UncaughtExceptionHandler previous) {
       this.previous = previous;
     }
 
-    static UncaughtRecorder install() {
-      UncaughtRecorder recorder = new UncaughtRecorder(Thread.getDefaultUncaughtExceptionHandler());
+    static RecordingUncaughtHandler install() {
+      RecordingUncaughtHandler recorder = new RecordingUncaughtHandler(Thread.getDefaultUncaughtExceptionHandler());
       Thread.setDefaultUncaughtExceptionHandler(recorder);
       return recorder;
     }

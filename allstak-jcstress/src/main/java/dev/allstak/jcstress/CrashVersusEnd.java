@@ -21,7 +21,7 @@ import org.openjdk.jcstress.infra.results.LLI_Result;
 @Outcome(expect = FORBIDDEN, desc = "a crash counted but not sent, or a status that disagrees with the end")
 @State
 public class CrashVersusEnd {
-  private final CountingTransport transport = new CountingTransport();
+  private final RecordingTransport transport = new RecordingTransport();
   private final DefaultSessionTracker tracker = Trackers.started(transport, SessionEvents.NONE);
 
   @Actor

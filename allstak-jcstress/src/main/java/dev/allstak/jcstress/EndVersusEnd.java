@@ -22,7 +22,7 @@ import org.openjdk.jcstress.infra.results.IIL_Result;
 @Outcome(expect = FORBIDDEN, desc = "two ends, none, or a caller back before the end was sent")
 @State
 public class EndVersusEnd {
-  private final CountingTransport transport = new CountingTransport();
+  private final RecordingTransport transport = new RecordingTransport();
   private final DefaultSessionTracker tracker = Trackers.started(transport, SessionEvents.NONE);
   private volatile int endsSeenByFirst;
 

@@ -29,7 +29,7 @@ import org.openjdk.jcstress.infra.results.LII_Result;
 @State
 public class ErrorVersusCrash {
   private final AtomicInteger changes = new AtomicInteger();
-  private final CountingTransport transport = new CountingTransport();
+  private final RecordingTransport transport = new RecordingTransport();
   private final DefaultSessionTracker tracker = Trackers.started(transport, new SessionEvents() {
     @Override
     public void onStatusChange(SessionInfo session, SessionStatus from, SessionStatus to) {

@@ -24,7 +24,7 @@ import org.openjdk.jcstress.infra.results.LLI_Result;
 @Outcome(expect = FORBIDDEN, desc = "a status that disagrees with the end, or an error in the end but not counted")
 @State
 public class ErrorVersusEnd {
-  private final CountingTransport transport = new CountingTransport();
+  private final RecordingTransport transport = new RecordingTransport();
   private final DefaultSessionTracker tracker = Trackers.started(transport, SessionEvents.NONE);
 
   @Actor

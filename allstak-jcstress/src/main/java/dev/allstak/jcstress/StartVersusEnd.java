@@ -20,7 +20,7 @@ import org.openjdk.jcstress.infra.results.III_Result;
 @Outcome(expect = FORBIDDEN, desc = "a lost end, an end without its start, a double send or a re-armed tracker")
 @State
 public class StartVersusEnd {
-  private final CountingTransport transport = new CountingTransport();
+  private final RecordingTransport transport = new RecordingTransport();
   private final DefaultSessionTracker tracker = Trackers.direct(transport);
 
   @Actor

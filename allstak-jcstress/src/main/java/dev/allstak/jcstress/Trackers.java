@@ -9,17 +9,17 @@ import java.util.concurrent.TimeUnit;
 final class Trackers {
   private Trackers() {}
 
-  static DefaultSessionTracker direct(CountingTransport transport, SessionEvents events) {
+  static DefaultSessionTracker direct(RecordingTransport transport, SessionEvents events) {
     return new DefaultSessionTracker(transport, Clock.SYSTEM, Runnable::run, events,
         TimeUnit.SECONDS.toNanos(5), "jcstress@1.0.0", "stress");
   }
 
-  static DefaultSessionTracker direct(CountingTransport transport) {
+  static DefaultSessionTracker direct(RecordingTransport transport) {
     return direct(transport, SessionEvents.NONE);
   }
 
   /** A tracker whose session is already open and its start delivered. */
-  static DefaultSessionTracker started(CountingTransport transport, SessionEvents events) {
+  static DefaultSessionTracker started(RecordingTransport transport, SessionEvents events) {
     DefaultSessionTracker tracker = direct(transport, events);
     tracker.start();
     return tracker;

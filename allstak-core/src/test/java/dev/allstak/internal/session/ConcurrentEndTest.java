@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class ConcurrentEndTest {
 
   /** Holds the end in flight until released; notes a close that arrives while it is held. */
-  static final class HeldEndTransport implements Transport {
+  static final class FakeHoldingTransport implements Transport {
     final CountDownLatch endInFlight = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     final AtomicBoolean closedDuringEnd = new AtomicBoolean();
@@ -59,7 +59,7 @@ class ConcurrentEndTest {
 
   @Test
   void aSecondEndReturnsOnlyOnceTheEndInFlightIsDone() throws Exception {
-    HeldEndTransport transport = new HeldEndTransport();
+    FakeHoldingTransport transport = new FakeHoldingTransport();
     DefaultSessionTracker tracker = tracker(transport, 5_000);
     tracker.start();
     CompletableFuture<Void> first = CompletableFuture.runAsync(tracker::end);
@@ -77,7 +77,7 @@ class ConcurrentEndTest {
 
   @Test
   void aSecondEndWaitsNoLongerThanTheShutdownTimeout() throws Exception {
-    HeldEndTransport transport = new HeldEndTransport();
+    FakeHoldingTransport transport = new FakeHoldingTransport();
     DefaultSessionTracker tracker = tracker(transport, 300);
     tracker.start();
     CompletableFuture.runAsync(tracker::end);
@@ -93,7 +93,7 @@ class ConcurrentEndTest {
 
   @Test
   void closeDoesNotTearTheTransportDownUnderAnEndInFlight() throws Exception {
-    HeldEndTransport transport = new HeldEndTransport();
+    FakeHoldingTransport transport = new FakeHoldingTransport();
     DefaultAllStakClient client = new DefaultAllStakClient(AllStakConfig.builder()
         .apiKey("ask_test_0123456789abcdef").release("r1").shutdownTimeout(Duration.ofSeconds(5)).build(),
         transport, Clock.SYSTEM, SessionEvents.NONE);
@@ -113,7 +113,7 @@ class ConcurrentEndTest {
 
   @Test
   void aSecondCloseReturnsOnlyOnceTheSessionHasEnded() throws Exception {
-    HeldEndTransport transport = new HeldEndTransport();
+    FakeHoldingTransport transport = new FakeHoldingTransport();
     DefaultAllStakClient client = new DefaultAllStakClient(AllStakConfig.builder()
         .apiKey("ask_test_0123456789abcdef").release("r1").shutdownTimeout(Duration.ofSeconds(5)).build(),
         transport, Clock.SYSTEM, SessionEvents.NONE);

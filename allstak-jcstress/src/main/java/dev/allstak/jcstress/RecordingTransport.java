@@ -8,7 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Accepts every payload at once, doing no I/O, and counts starts and ends. */
-final class CountingTransport implements Transport {
+final class RecordingTransport implements Transport {
   private final AtomicInteger starts = new AtomicInteger();
   private final AtomicInteger ends = new AtomicInteger();
   private volatile String endStatus = "none";
