@@ -36,11 +36,12 @@ public final class HttpTransport implements Transport {
   static final long BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   static final long BACKOFF_CAP_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-  private final OkHttpClient http;
+  private final AllStakConfig config;
   private final String host;
   private final String apiKey;
   private final Clock clock;
-  private final ObjectMapper json = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  /** Built on first use, on one of our threads, so that init pays no OkHttp or Jackson class loading. */
+  private volatile Http lazyHttp;
   private final AtomicBoolean unauthorized = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RepeatingLog transientLog = new RepeatingLog(log);
@@ -48,19 +49,43 @@ public final class HttpTransport implements Transport {
   private final AtomicLong retries = new AtomicLong();
 
   public HttpTransport(AllStakConfig config, Clock clock) {
+    this.config = config;
     this.host = config.host();
     this.apiKey = config.apiKey();
     this.clock = clock;
-    this.http = new OkHttpClient.Builder()
-        .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .readTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .writeTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        // The ingest API does not redirect; a redirect means a wrong host, and following one
-        // would resend the key to wherever it points.
-        .followRedirects(false)
-        .followSslRedirects(false)
-        .retryOnConnectionFailure(false)
-        .build();
+  }
+
+  /** The OkHttp client and JSON mapper, made together once. */
+  private static final class Http {
+    final OkHttpClient client;
+    final ObjectMapper json = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    Http(AllStakConfig config) {
+      this.client = new OkHttpClient.Builder()
+          .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          .readTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          .writeTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          // The ingest API does not redirect; a redirect means a wrong host, and following one
+          // would resend the key to wherever it points.
+          .followRedirects(false)
+          .followSslRedirects(false)
+          .retryOnConnectionFailure(false)
+          .build();
+    }
+  }
+
+  private Http http() {
+    Http h = lazyHttp;
+    if (h == null) {
+      synchronized (this) {
+        h = lazyHttp;
+        if (h == null) {
+          h = new Http(config);
+          lazyHttp = h;
+        }
+      }
+    }
+    return h;
   }
 
   /** Retries made since this transport was created (each attempt after the first). */
@@ -86,9 +111,10 @@ public final class HttpTransport implements Transport {
     if (closed.get()) {
       return Outcome.FAILED;
     }
+    Http http = http();
     byte[] bytes;
     try {
-      bytes = json.writeValueAsBytes(body);
+      bytes = http.json.writeValueAsBytes(body);
     } catch (IOException e) {
       log.warn("AllStak: could not serialise a payload for {}; dropped", path, e);
       return Outcome.REJECTED;
@@ -106,7 +132,7 @@ public final class HttpTransport implements Transport {
         return Outcome.FAILED;
       }
       long waitNanos = -1;
-      Call call = http.newCall(request);
+      Call call = http.client.newCall(request);
       call.timeout().timeout(remaining, TimeUnit.NANOSECONDS);
       try (Response response = call.execute()) {
         int code = response.code();
@@ -178,9 +204,13 @@ public final class HttpTransport implements Transport {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    Http h = lazyHttp;
+    if (h == null) {
+      return;
+    }
     try {
-      http.dispatcher().executorService().shutdown();
-      http.connectionPool().evictAll();
+      h.client.dispatcher().executorService().shutdown();
+      h.client.connectionPool().evictAll();
     } catch (RuntimeException e) {
       log.debug("AllStak: error releasing HTTP resources", e);
     }
