@@ -316,7 +316,6 @@ public final class SessionStore {
       if (!open()) {
         return;
       }
-      scan();
       loop();
     } catch (Throwable t) {
       rethrowIfFatal(t);
@@ -330,7 +329,7 @@ public final class SessionStore {
   private void loop() {
     long now = clock.nanoTime();
     long nextBeat = now + settings.heartbeatNanos;
-    long nextScan = now + settings.rescanNanos;
+    long nextScan = now; // the first look for dead owners comes at once
     while (!closeRequested) {
       try {
         if (dirtyHint) {
