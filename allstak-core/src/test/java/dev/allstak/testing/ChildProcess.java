@@ -139,10 +139,17 @@ public final class ChildProcess implements AutoCloseable {
     return sb.toString();
   }
 
+  /** Kills the process if it still runs. */
   @Override
-  public void close() throws InterruptedException {
-    if (process.isAlive()) {
-      kill();
+  public void close() {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

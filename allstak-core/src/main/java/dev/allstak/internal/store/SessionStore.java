@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -65,6 +66,13 @@ public final class SessionStore {
 
   /** A starting owner creates its lock file and then locks it: never probe a lock file this young. */
   static final long ORPHAN_MIN_AGE_MILLIS = TimeUnit.MINUTES.toMillis(1);
+
+  /**
+   * Lock files a store of this class loader is probing: a second probe of the same file from this
+   * JVM would fail with OverlappingFileLockException, and closing its channel would drop the first
+   * probe's lock at the OS level.
+   */
+  private static final Set<Path> PROBING = ConcurrentHashMap.newKeySet();
 
   private static final Pattern SESSION_FILE = Pattern.compile("([0-9a-z-]+)\\.([0-9a-f-]{36})\\.json");
   private static final Pattern TEMP_FILE = Pattern.compile("([0-9a-z-]+)\\.[0-9a-z-]+\\.[0-9]+\\.tmp");
@@ -535,6 +543,17 @@ public final class SessionStore {
   /** Claims a dead owner's records; returns how many sessions this ended. */
   private int claim(String dead) {
     Path lockFile = settings.directory.resolve(dead + ".lock");
+    if (!PROBING.add(lockFile)) {
+      return 0;
+    }
+    try {
+      return claimLocked(dead, lockFile);
+    } finally {
+      PROBING.remove(lockFile);
+    }
+  }
+
+  private int claimLocked(String dead, Path lockFile) {
     try (FileChannel ch = StoreFiles.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       FileLock l;
       try {
@@ -641,6 +660,9 @@ public final class SessionStore {
       o.others.forEach(StoreFiles::deleteQuietly);
       return;
     }
+    if (!PROBING.add(lockFile)) {
+      return;
+    }
     try (FileChannel ch = StoreFiles.open(lockFile, StandardOpenOption.WRITE)) {
       FileLock l = ch.tryLock();
       if (l != null) {
@@ -653,6 +675,8 @@ public final class SessionStore {
       }
     } catch (IOException | OverlappingFileLockException e) {
       log.debug("AllStak: could not check the store owner {}", o.owner, e);
+    } finally {
+      PROBING.remove(lockFile);
     }
   }
 

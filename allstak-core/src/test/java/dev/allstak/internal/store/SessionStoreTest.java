@@ -257,6 +257,29 @@ class SessionStoreTest {
   }
 
   @Test
+  void twoStoresStartingTogetherReportEachDeadSessionOnce() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    List<SessionRecord> dead = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      SessionRecord r = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, true);
+      dead.add(r);
+      writeRecord(dir, DEAD, r);
+    }
+    RecordingTransport transport = new RecordingTransport();
+
+    SessionStore a = store(dir, transport, s -> s);
+    SessionStore b = store(dir, transport, s -> s);
+
+    Await.until("all ends are delivered", WAIT, () -> a.counters().delivered() + b.counters().delivered() == 20);
+    sleepMillis(300);
+    for (SessionRecord r : dead) {
+      assertThat(transport.sent(END_PATH, r.info.id(), Outcome.DELIVERED)).as(r.info.id()).hasSize(1);
+    }
+    assertThat(a.counters().recovered() + b.counters().recovered()).isEqualTo(20);
+  }
+
+  @Test
   void closedStoreHandsItsUndeliveredEndToTheNextStoreEvenInTheSameJvm() throws Exception {
     Path dir = dir();
     RecordingTransport down = new RecordingTransport().answer(END_PATH, Outcome.FAILED);
