@@ -2,6 +2,7 @@ package dev.allstak;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -25,6 +26,8 @@ public final class AllStakConfig {
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
   /** Default of {@link Builder#readTimeout(Duration)}: 10 seconds. */
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
+  /** Default of {@link Builder#heartbeatInterval(Duration)}: 30 seconds. */
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
 
   static final String ENV_API_KEY = "ALLSTAK_API_KEY";
   static final String ENV_HOST = "ALLSTAK_HOST";
@@ -46,6 +49,9 @@ public final class AllStakConfig {
   private final Duration shutdownTimeout;
   private final Duration connectTimeout;
   private final Duration readTimeout;
+  private final boolean enableSessionStore;
+  private final Path cacheDir;
+  private final Duration heartbeatInterval;
 
   private AllStakConfig(Builder b) {
     this.apiKey = b.apiKey;
@@ -57,6 +63,9 @@ public final class AllStakConfig {
     this.shutdownTimeout = b.shutdownTimeout;
     this.connectTimeout = b.connectTimeout;
     this.readTimeout = b.readTimeout;
+    this.enableSessionStore = b.enableSessionStore;
+    this.cacheDir = b.cacheDir;
+    this.heartbeatInterval = b.heartbeatInterval;
   }
 
   /** Returns a builder with every option at its default and no API key. */
@@ -176,6 +185,25 @@ public final class AllStakConfig {
     return readTimeout;
   }
 
+  /** Whether open sessions are kept on local disk so that a killed process's session is still ended. */
+  public boolean enableSessionStore() {
+    return enableSessionStore;
+  }
+
+  /**
+   * The folder the session store lives in, or {@code null} when none was set: then {@code
+   * ALLSTAK_CACHE_DIR}, the system property {@code allstak.cache-dir} or the per-user cache folder
+   * applies.
+   */
+  public Path cacheDir() {
+    return cacheDir;
+  }
+
+  /** How often the session store records that this process is still alive. */
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
   /** Returns a builder holding this configuration's values. */
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -188,6 +216,9 @@ public final class AllStakConfig {
     b.shutdownTimeout = shutdownTimeout;
     b.connectTimeout = connectTimeout;
     b.readTimeout = readTimeout;
+    b.enableSessionStore = enableSessionStore;
+    b.cacheDir = cacheDir;
+    b.heartbeatInterval = heartbeatInterval;
     return b;
   }
 
@@ -201,6 +232,9 @@ public final class AllStakConfig {
         + ", shutdownTimeout=" + shutdownTimeout
         + ", connectTimeout=" + connectTimeout
         + ", readTimeout=" + readTimeout
+        + ", enableSessionStore=" + enableSessionStore
+        + ", cacheDir=" + cacheDir
+        + ", heartbeatInterval=" + heartbeatInterval
         + '}';
   }
 
@@ -215,6 +249,9 @@ public final class AllStakConfig {
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+    private boolean enableSessionStore = true;
+    private Path cacheDir;
+    private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
 
     private Builder() {}
 
@@ -308,6 +345,43 @@ public final class AllStakConfig {
     /** Read timeout of one request; default 10 s. */
     public Builder readTimeout(Duration timeout) {
       this.readTimeout = positive("readTimeout", timeout, Duration.ofMinutes(5));
+      return this;
+    }
+
+    /**
+     * Whether to keep open sessions on local disk, so that the session of a process that was killed
+     * (SIGKILL, out of memory, power cut) or whose end could not be delivered is ended by the next
+     * start; default {@code true}. The environment variable {@code ALLSTAK_SESSION_STORE=false} or
+     * the system property {@code allstak.session-store=false} also turn it off.
+     */
+    public Builder enableSessionStore(boolean enable) {
+      this.enableSessionStore = enable;
+      return this;
+    }
+
+    /**
+     * The folder the session store lives in; by default {@code ALLSTAK_CACHE_DIR}, the system
+     * property {@code allstak.cache-dir}, or else the per-user cache folder ({@code
+     * $XDG_CACHE_HOME/allstak} or {@code ~/.cache/allstak} on Linux, {@code ~/Library/Caches/allstak}
+     * on macOS, {@code %LOCALAPPDATA%\allstak\cache} on Windows). The store keeps its files in
+     * {@code sessions-v1/<hash of host and key>} under it.
+     */
+    public Builder cacheDir(Path cacheDir) {
+      Objects.requireNonNull(cacheDir, "cacheDir must not be null");
+      this.cacheDir = cacheDir;
+      return this;
+    }
+
+    /**
+     * How often the session store records that the process is alive, which bounds how much of a
+     * killed process's session length is lost; default 30 s, at least 100 ms, at most 1 hour.
+     */
+    public Builder heartbeatInterval(Duration interval) {
+      Duration checked = positive("heartbeatInterval", interval, Duration.ofHours(1));
+      if (checked.compareTo(Duration.ofMillis(100)) < 0) {
+        throw new IllegalArgumentException("heartbeatInterval must be at least 100ms, was " + interval);
+      }
+      this.heartbeatInterval = checked;
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.allstak.internal;
 import dev.allstak.AllStakClient;
 import dev.allstak.AllStakConfig;
 import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.store.SessionStore;
 import dev.allstak.internal.transport.HttpTransport;
 import java.util.Map;
 import java.util.Properties;
@@ -26,8 +27,10 @@ public final class Clients {
       }
       log.info("AllStak: running under a test runner ({}) and reporting, as enableInTests asks", runner);
     }
+    HttpTransport transport = new HttpTransport(config, Clock.SYSTEM);
+    SessionStore store = SessionStore.create(config, env, sysProps, transport, Clock.SYSTEM);
     DefaultAllStakClient client =
-        new DefaultAllStakClient(config, new HttpTransport(config, Clock.SYSTEM), Clock.SYSTEM, SessionEvents.NONE);
+        new DefaultAllStakClient(config, transport, Clock.SYSTEM, SessionEvents.NONE, store);
     client.installShutdownHook();
     if (config.enableAutoSessionTracking()) {
       client.sessionTracker().start();

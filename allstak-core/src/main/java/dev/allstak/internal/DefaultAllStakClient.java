@@ -5,6 +5,8 @@ import dev.allstak.AllStakConfig;
 import dev.allstak.RequestContext;
 import dev.allstak.internal.session.DefaultSessionTracker;
 import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.store.SessionStore;
+import dev.allstak.internal.store.StoreEvents;
 import dev.allstak.internal.transport.Transport;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -18,22 +20,44 @@ import org.slf4j.LoggerFactory;
 public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   private static final Logger log = LoggerFactory.getLogger(DefaultAllStakClient.class);
 
+  /** The least time close gives the session store to stop its threads and release its lock. */
+  private static final long STORE_CLOSE_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
   private final AllStakConfig config;
   private final Transport transport;
   private final ThreadPoolExecutor sessionExecutor;
   private final DefaultSessionTracker tracker;
+  private final SessionStore store;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Thread shutdownHook;
 
   public DefaultAllStakClient(AllStakConfig config, Transport transport, Clock clock, SessionEvents events) {
+    this(config, transport, clock, events, SessionStore.disabled());
+  }
+
+  /**
+   * A client whose sessions are kept in {@code store}; starts the store's thread, which ends the
+   * sessions of dead processes without delaying the caller.
+   */
+  public DefaultAllStakClient(
+      AllStakConfig config, Transport transport, Clock clock, SessionEvents events, SessionStore store) {
     this.config = config;
     this.transport = transport;
     // One lazily created daemon thread that goes away when idle; the queue only ever holds a start.
     this.sessionExecutor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(8), new DaemonThreadFactory("session"));
     this.sessionExecutor.allowCoreThreadTimeOut(true);
-    this.tracker = new DefaultSessionTracker(transport, clock, sessionExecutor, events,
+    this.store = store;
+    StoreEvents storeEvents = store.eventsFor(events);
+    this.tracker = new DefaultSessionTracker(transport, clock, sessionExecutor, storeEvents,
         config.shutdownTimeout().toNanos(), config.release(), config.environment());
+    storeEvents.countErrorsOf(tracker);
+    store.start();
+  }
+
+  /** The crash-safe session store, for counters and integrations that track sessions of their own. */
+  public SessionStore sessionStore() {
+    return store;
   }
 
   /** Registers the JVM shutdown hook that ends the session with its accumulated status. */
@@ -50,6 +74,7 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   private void endOnShutdown() {
     try {
       tracker.end();
+      store.close(STORE_CLOSE_MIN_NANOS);
       transport.close();
     } catch (Throwable t) {
       log.warn("AllStak: could not end the session at shutdown", t);
@@ -104,6 +129,7 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
     try {
       removeShutdownHook();
       tracker.end();
@@ -111,6 +137,8 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
       log.warn("AllStak: could not close the client cleanly", t);
     } finally {
       sessionExecutor.shutdownNow();
+      // What the end left of shutdownTimeout, but enough for the store to release its lock.
+      store.close(Math.max(STORE_CLOSE_MIN_NANOS, deadline - System.nanoTime()));
       transport.close();
     }
   }
