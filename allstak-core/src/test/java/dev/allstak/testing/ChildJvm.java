@@ -57,6 +57,10 @@ public final class ChildJvm {
     // The child must not inherit reporting settings from whoever runs the build.
     builder.environment().keySet().removeIf(name -> name.startsWith("ALLSTAK_"));
     builder.environment().putAll(env);
+    // Each child gets its own session store unless the test shares one on purpose.
+    if (!env.containsKey("ALLSTAK_CACHE_DIR")) {
+      builder.environment().put("ALLSTAK_CACHE_DIR", Files.createTempDirectory("allstak-child-cache").toString());
+    }
     return new Running(builder.start(), log);
   }
 
