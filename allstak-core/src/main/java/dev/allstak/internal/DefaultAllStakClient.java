@@ -3,8 +3,11 @@ package dev.allstak.internal;
 import dev.allstak.AllStakClient;
 import dev.allstak.AllStakConfig;
 import dev.allstak.RequestContext;
+import dev.allstak.UserSession;
 import dev.allstak.internal.session.DefaultSessionTracker;
+import dev.allstak.internal.session.NoopUserSession;
 import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.session.UserSessions;
 import dev.allstak.internal.transport.Transport;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -19,20 +22,25 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   private static final Logger log = LoggerFactory.getLogger(DefaultAllStakClient.class);
 
   private final AllStakConfig config;
+  private final Clock clock;
   private final Transport transport;
   private final ThreadPoolExecutor sessionExecutor;
   private final DefaultSessionTracker tracker;
+  private final UserSessions userSessions;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Thread shutdownHook;
 
   public DefaultAllStakClient(AllStakConfig config, Transport transport, Clock clock, SessionEvents events) {
     this.config = config;
+    this.clock = clock;
     this.transport = transport;
     // One lazily created daemon thread that goes away when idle; the queue only ever holds a start.
     this.sessionExecutor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(8), new DaemonThreadFactory("session"));
     this.sessionExecutor.allowCoreThreadTimeOut(true);
     this.tracker = new DefaultSessionTracker(transport, clock, sessionExecutor, events,
+        config.shutdownTimeout().toNanos(), config.release(), config.environment());
+    this.userSessions = new UserSessions(transport, clock, events,
         config.shutdownTimeout().toNanos(), config.release(), config.environment());
   }
 
@@ -49,7 +57,7 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
 
   private void endOnShutdown() {
     try {
-      tracker.end();
+      endSessions();
       transport.close();
     } catch (Throwable t) {
       log.warn("AllStak: could not end the session at shutdown", t);
@@ -95,6 +103,16 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   }
 
   @Override
+  public UserSession startUserSession(String userId) {
+    return closed.get() ? NoopUserSession.INSTANCE : userSessions.start(userId);
+  }
+
+  @Override
+  public int activeUserSessions() {
+    return userSessions.active();
+  }
+
+  @Override
   public boolean isOpen() {
     return !closed.get();
   }
@@ -106,13 +124,22 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     }
     try {
       removeShutdownHook();
-      tracker.end();
+      endSessions();
     } catch (Throwable t) {
       log.warn("AllStak: could not close the client cleanly", t);
     } finally {
       sessionExecutor.shutdownNow();
       transport.close();
     }
+  }
+
+  /** Ends the application's session and the open user sessions, all within one shutdownTimeout. */
+  private void endSessions() {
+    long now = clock.nanoTime();
+    long deadline = now + config.shutdownTimeout().toNanos();
+    userSessions.endAll();
+    tracker.end(null, now, deadline);
+    userSessions.close(deadline);
   }
 
   private void removeShutdownHook() {
