@@ -10,6 +10,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -24,15 +28,29 @@ final class TestContainer implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(5))
       .followRedirects(HttpClient.Redirect.NEVER)
+      .executor(oneThread())
       .build();
   private static final AtomicInteger DOC_BASES = new AtomicInteger();
 
   // Tomcat reports every deployment at INFO, and every exception a servlet throws at SEVERE: the
   // tests throw on purpose. Held in a field: java.util.logging keeps loggers only weakly.
   private static final Logger TOMCAT_LOG = Logger.getLogger("org.apache");
+  private static final Logger SERVLET_FAILURES_LOG = Logger.getLogger("org.apache.catalina.core.ContainerBase");
 
   static {
-    TOMCAT_LOG.setLevel(Level.OFF);
+    TOMCAT_LOG.setLevel(Level.WARNING);
+    SERVLET_FAILURES_LOG.setLevel(Level.OFF);
+  }
+
+  /** One worker, started at once: the test's own client never changes the number of live threads. */
+  private static ExecutorService oneThread() {
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+      Thread t = new Thread(task, "test-http-client");
+      t.setDaemon(true);
+      return t;
+    });
+    executor.prestartAllCoreThreads();
+    return executor;
   }
 
   final Tomcat tomcat = new Tomcat();

@@ -27,6 +27,8 @@ import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Okio;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -257,6 +259,14 @@ public final class HttpTransport implements Transport {
       try (Response r = response) {
         code = r.code();
         retryAfter = r.header("Retry-After");
+        // Read the (small) body to its end: OkHttp discards an unread body under a deadline, and
+        // a deadline starts Okio's watchdog thread. Reading it also keeps the connection reusable.
+        ResponseBody body = r.body();
+        if (body != null) {
+          body.source().readAll(Okio.blackhole());
+        }
+      } catch (IOException e) {
+        // The status is what counts; a body cut short only costs the connection.
       } finally {
         done.countDown();
       }
