@@ -78,8 +78,8 @@ final class Requests {
   static boolean isClientAbort(Throwable t) {
     Throwable c = t;
     for (int i = 0; c != null && i < MAX_CAUSES; i++, c = c.getCause()) {
-      String name = c.getClass().getName();
-      if (name.endsWith(".ClientAbortException") || name.endsWith(".EofException")) {
+      String name = c.getClass().getSimpleName();
+      if (name.equals("ClientAbortException") || name.equals("EofException")) {
         return true;
       }
     }
