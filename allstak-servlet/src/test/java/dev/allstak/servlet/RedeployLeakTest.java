@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.allstak.AllStak;
 import dev.allstak.servlet.TestServlets.Fail;
 import dev.allstak.servlet.TestServlets.Ok;
+import dev.allstak.servlet.TestServlets.Visit;
 import jakarta.servlet.ServletContainerInitializer;
 import java.io.File;
 import java.io.IOException;
@@ -119,17 +120,24 @@ class RedeployLeakTest {
     StandardContext ctx = container.app("/app");
     ctx.setParentClassLoader(webappLibs);
     TestContainer.allStakParameters(ctx, backend);
+    boolean userMode = cycle % 2 == 1; // every other cycle: user sessions, with their own threads
+    if (userMode) {
+      ctx.addParameter("allstak.session-mode", "user");
+    }
     ctx.addServletContainerInitializer((ServletContainerInitializer) webappLibs
         .loadClass(AllStakServletContainerInitializer.class.getName()).getConstructor().newInstance(), null);
     TestContainer.servlet(ctx, "/ok", new Ok());
     TestContainer.servlet(ctx, "/fail", new Fail());
+    TestContainer.servlet(ctx, "/visit", new Visit());
     container.deploy(ctx);
     ClassLoader webappLoader = ctx.getLoader().getClassLoader();
     assertThat(webappLoader.loadClass(AllStakFilter.class.getName()).getClassLoader())
         .as("the SDK comes from the application's libraries").isSameAs(webappLibs);
 
-    assertThat(container.get("/app/ok").statusCode()).isEqualTo(200);
-    assertThat(container.get("/app/fail").statusCode()).isEqualTo(500);
+    // One session per cycle in either mode: the application's, or one visitor's.
+    TestContainer.Browser visitor = container.browser();
+    assertThat(visitor.get("/app/visit").statusCode()).isEqualTo(200);
+    assertThat(visitor.get("/app/fail").statusCode()).isEqualTo(500);
     container.undeploy(ctx);
     // The exception's stack trace holds the filter's class, and so the application's libraries.
     Fail.lastThrown.set(null);
