@@ -5,6 +5,9 @@ import static dev.allstak.servlet.RecordingBackend.ERRORS;
 import static dev.allstak.servlet.RecordingBackend.START;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.allstak.AllStak;
+import dev.allstak.AllStakClient;
+import dev.allstak.AllStakConfig;
 import dev.allstak.servlet.RecordingBackend.Sent;
 import dev.allstak.servlet.TestServlets.AsyncDispatch;
 import dev.allstak.servlet.TestServlets.AsyncOk;
@@ -224,6 +227,31 @@ class ApplicationModeTest {
     assertThat(container.get("/manual/fail").statusCode()).isEqualTo(500);
     container.undeploy(ctx);
     assertThat(backend.awaitEndOf(sessionId).text("status")).isEqualTo("errored");
+  }
+
+  @Test
+  void filterWithoutTheListenerReportsThroughTheClientTheApplicationOpened() throws Exception {
+    AllStakClient own = AllStak.init(AllStakConfig.builder()
+        .apiKey("ask_test_own")
+        .host(backend.url())
+        .release("own@1.0.0")
+        .enableInTests(true)
+        .build());
+    try {
+      StandardContext ctx = container.app("/own");
+      addFilter(ctx, EnumSet.of(DispatcherType.REQUEST));
+      TestContainer.servlet(ctx, "/fail", new Fail());
+      container.deploy(ctx);
+      String sessionId = backend.await(START, 1).get(0).text("sessionId");
+
+      assertThat(container.get("/own/fail").statusCode()).isEqualTo(500);
+      assertThat(own.sessionTracker().errorCount()).isEqualTo(1);
+      container.undeploy(ctx);
+      own.close();
+      assertThat(backend.awaitEndOf(sessionId).text("status")).isEqualTo("errored");
+    } finally {
+      own.close();
+    }
   }
 
   @Test
