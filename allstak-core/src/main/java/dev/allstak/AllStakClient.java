@@ -1,5 +1,6 @@
 package dev.allstak;
 
+import dev.allstak.internal.session.NoopUserSession;
 import java.util.Map;
 
 /**
@@ -41,8 +42,32 @@ public interface AllStakClient extends AutoCloseable {
   void setUser(String userId);
 
   /**
+   * Starts the session of one person using a multi-user application, beside the application's own
+   * session: for release health per user session rather than per process.
+   *
+   * <p>Returns at once; the start, with {@code userId} when it is not null, is posted on the SDK's
+   * own thread. The session shares this client's transport, release and environment. It is ended
+   * by {@link UserSession#end()}, or with its accumulated status when the client closes or the JVM
+   * exits. To keep one kind of session per release, turn {@code enableAutoSessionTracking} off in
+   * a client that counts user sessions. A disabled or closed client returns a session that does
+   * nothing.
+   */
+  default UserSession startUserSession(String userId) {
+    return NoopUserSession.INSTANCE;
+  }
+
+  /**
+   * How many sessions made by {@link #startUserSession(String)} are open now: the number of people
+   * using the application at this moment, for one's own dashboards.
+   */
+  default int activeUserSessions() {
+    return 0;
+  }
+
+  /**
    * Ends the session within {@code shutdownTimeout}, removes the shutdown hook and stops the SDK's
-   * threads. Idempotent; after it the client does nothing.
+   * threads. Open user sessions end too, within the same time. Idempotent; after it the client does
+   * nothing.
    */
   @Override
   void close();

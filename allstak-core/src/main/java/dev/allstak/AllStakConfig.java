@@ -86,6 +86,27 @@ public final class AllStakConfig {
     return fromSources(System.getenv(), System.getProperties());
   }
 
+  /**
+   * Reads the configuration as {@link #fromEnvironment()} does, with {@code settings} winning over
+   * every other source. Integrations pass their own configuration through it, such as a web
+   * application's context parameters. Keys are those of the system properties ({@code
+   * allstak.api-key}, {@code allstak.host}, …); blank values count as absent.
+   *
+   * @throws NullPointerException when {@code settings} is null
+   * @throws IllegalArgumentException naming the option when one is missing or malformed
+   */
+  public static AllStakConfig fromEnvironment(Map<String, String> settings) {
+    Objects.requireNonNull(settings, "settings must not be null");
+    Properties merged = new Properties();
+    merged.putAll(System.getProperties());
+    for (Map.Entry<String, String> e : settings.entrySet()) {
+      if (e.getKey() != null && e.getValue() != null && !e.getValue().trim().isEmpty()) {
+        merged.setProperty(e.getKey(), e.getValue());
+      }
+    }
+    return fromSources(System.getenv(), merged);
+  }
+
   static AllStakConfig fromSources(Map<String, String> env, Properties props) {
     Builder b = builder();
     String key = lookup(env, props, ENV_API_KEY, PROP_API_KEY);

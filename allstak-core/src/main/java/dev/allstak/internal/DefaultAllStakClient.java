@@ -3,10 +3,13 @@ package dev.allstak.internal;
 import dev.allstak.AllStakClient;
 import dev.allstak.AllStakConfig;
 import dev.allstak.RequestContext;
+import dev.allstak.UserSession;
 import dev.allstak.internal.session.DefaultSessionTracker;
+import dev.allstak.internal.session.NoopUserSession;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.store.SessionStore;
 import dev.allstak.internal.store.StoreEvents;
+import dev.allstak.internal.session.UserSessions;
 import dev.allstak.internal.transport.Transport;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -24,10 +27,12 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   private static final long STORE_CLOSE_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   private final AllStakConfig config;
+  private final Clock clock;
   private final Transport transport;
   private final ThreadPoolExecutor sessionExecutor;
   private final DefaultSessionTracker tracker;
   private final SessionStore store;
+  private final UserSessions userSessions;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Thread shutdownHook;
 
@@ -42,6 +47,7 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   public DefaultAllStakClient(
       AllStakConfig config, Transport transport, Clock clock, SessionEvents events, SessionStore store) {
     this.config = config;
+    this.clock = clock;
     this.transport = transport;
     // One lazily created daemon thread that goes away when idle; the queue only ever holds a start.
     this.sessionExecutor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
@@ -52,6 +58,8 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     this.tracker = new DefaultSessionTracker(transport, clock, sessionExecutor, storeEvents,
         config.shutdownTimeout().toNanos(), config.release(), config.environment());
     storeEvents.countErrorsOf(tracker);
+    this.userSessions = new UserSessions(transport, clock, () -> store.eventsFor(events),
+        config.shutdownTimeout().toNanos(), config.release(), config.environment());
     store.start();
   }
 
@@ -73,8 +81,7 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
 
   private void endOnShutdown() {
     try {
-      tracker.end();
-      store.close(STORE_CLOSE_MIN_NANOS);
+      endSessions();
       transport.close();
     } catch (Throwable t) {
       log.warn("AllStak: could not end the session at shutdown", t);
@@ -120,6 +127,16 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   }
 
   @Override
+  public UserSession startUserSession(String userId) {
+    return closed.get() ? NoopUserSession.INSTANCE : userSessions.start(userId);
+  }
+
+  @Override
+  public int activeUserSessions() {
+    return userSessions.active();
+  }
+
+  @Override
   public boolean isOpen() {
     return !closed.get();
   }
@@ -129,18 +146,27 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
     try {
       removeShutdownHook();
-      tracker.end();
+      endSessions();
     } catch (Throwable t) {
       log.warn("AllStak: could not close the client cleanly", t);
     } finally {
       sessionExecutor.shutdownNow();
-      // What the end left of shutdownTimeout, but enough for the store to release its lock.
-      store.close(Math.max(STORE_CLOSE_MIN_NANOS, deadline - System.nanoTime()));
+      // Idempotent: releases the lock even when ending the sessions failed.
+      store.close(STORE_CLOSE_MIN_NANOS);
       transport.close();
     }
+  }
+
+  /** Ends the application's session and the open user sessions, all within one shutdownTimeout. */
+  private void endSessions() {
+    long now = clock.nanoTime();
+    long deadline = now + config.shutdownTimeout().toNanos();
+    userSessions.endAll();
+    tracker.end(null, now, deadline);
+    userSessions.close(deadline);
+    store.close(Math.max(STORE_CLOSE_MIN_NANOS, deadline - clock.nanoTime()));
   }
 
   private void removeShutdownHook() {

@@ -39,6 +39,7 @@ public final class DefaultSessionTracker implements SessionTracker {
   private final Executor executor;
   private final SessionEvents events;
   private final long shutdownTimeoutNanos;
+  private final long startRetryWindowNanos;
   private final String release;
   private final String environment;
   private final AtomicReference<Session> current = new AtomicReference<>();
@@ -53,11 +54,29 @@ public final class DefaultSessionTracker implements SessionTracker {
       long shutdownTimeoutNanos,
       String release,
       String environment) {
+    this(transport, clock, executor, events, shutdownTimeoutNanos, START_RETRY_WINDOW_NANOS, release, environment);
+  }
+
+  /**
+   * A tracker whose background start gives up after {@code startRetryWindowNanos}; the end then
+   * sends the start itself. User sessions use a short window so that a backend that is down does
+   * not hold their shared thread for a minute per session.
+   */
+  public DefaultSessionTracker(
+      Transport transport,
+      Clock clock,
+      Executor executor,
+      SessionEvents events,
+      long shutdownTimeoutNanos,
+      long startRetryWindowNanos,
+      String release,
+      String environment) {
     this.transport = transport;
     this.clock = clock;
     this.executor = executor;
     this.events = events;
     this.shutdownTimeoutNanos = shutdownTimeoutNanos;
+    this.startRetryWindowNanos = startRetryWindowNanos;
     this.release = release;
     this.environment = environment;
   }
@@ -104,7 +123,7 @@ public final class DefaultSessionTracker implements SessionTracker {
     Outcome outcome = Outcome.FAILED;
     try {
       outcome = transport.send(SessionPayloads.START_PATH, SessionPayloads.start(session.info),
-          clock.nanoTime() + START_RETRY_WINDOW_NANOS, session.abortStart);
+          clock.nanoTime() + startRetryWindowNanos, session.abortStart);
     } catch (Throwable t) {
       rethrowIfFatal(t);
       log.warn("AllStak: could not post the session start", t);
@@ -122,18 +141,27 @@ public final class DefaultSessionTracker implements SessionTracker {
 
   @Override
   public void end(SessionStatus status) {
+    long now = clock.nanoTime();
+    end(status, now, now + shutdownTimeoutNanos);
+  }
+
+  /**
+   * Ends the session with {@code durationMs} up to {@code activeUntilNanos} (the last time it was
+   * active, on the clock's monotonic scale), delivering until {@code deadlineNanos}. Lets a caller
+   * end a session later than its last activity, or share one deadline among several ends.
+   */
+  public void end(SessionStatus status, long activeUntilNanos, long deadlineNanos) {
     try {
       if (current.get() == null && current.compareAndSet(null, NEVER_STARTED)) {
         return;
       }
       Session session = current.get();
-      long endNanos = clock.nanoTime();
       SessionStatus finalStatus = session.markEnded(status);
       if (finalStatus == null) {
         return;
       }
-      long durationMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(endNanos - session.startNanos));
-      Outcome outcome = deliverEnd(session, finalStatus, durationMs, endNanos + shutdownTimeoutNanos);
+      long durationMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(activeUntilNanos - session.startNanos));
+      Outcome outcome = deliverEnd(session, finalStatus, durationMs, deadlineNanos);
       notify(() -> events.onEnd(session.info, finalStatus, durationMs, outcome));
     } catch (Throwable t) {
       rethrowIfFatal(t);

@@ -31,6 +31,11 @@ public final class StoreEvents implements SessionEvents {
     this.tracker = tracker;
   }
 
+  @Override
+  public void attach(SessionTracker tracker) {
+    countErrorsOf(tracker);
+  }
+
   long errorCount() {
     SessionTracker t = tracker;
     return t == null ? 0 : t.errorCount();

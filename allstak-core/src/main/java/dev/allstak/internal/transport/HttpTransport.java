@@ -1,25 +1,34 @@
 package dev.allstak.internal.transport;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allstak.AllStakConfig;
 import dev.allstak.internal.Clock;
+import dev.allstak.internal.DaemonThreadFactory;
 import dev.allstak.internal.RepeatingLog;
 import dev.allstak.internal.SdkInfo;
 import java.io.IOException;
-import java.io.InterruptedIOException;
+import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Dispatcher;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Okio;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +36,19 @@ import org.slf4j.LoggerFactory;
  * Posts payloads with OkHttp, as the ingest contract says: status codes decide between done,
  * dropped, stop-everything and retry. Not public API.
  *
- * <p>Every attempt is bounded by OkHttp's call timeout set to what is left of the caller's
- * deadline, so no DNS lookup, TLS handshake or stalled body can hold a caller past it.
+ * <p>Every attempt runs on the SDK's own {@code allstak-http} threads and is bounded by {@code
+ * connectTimeout + readTimeout} and by what is left of the caller's deadline: when it runs over,
+ * the caller cancels it (which closes its socket), so no DNS lookup, TLS handshake or stalled body
+ * can hold a caller past its deadline.
+ *
+ * <p>Why not OkHttp's own read, write and call timeouts: Okio enforces them on its process-wide
+ * "Okio Watchdog" thread, started from whichever thread first needs it and idle for a minute
+ * after; the same goes for OkHttp's shared task runner. In a servlet container those threads
+ * would carry a web application's context class loader, or keep its {@code WEB-INF/lib} classes
+ * alive, after the application stopped. So the caller's thread never runs OkHttp code that starts
+ * threads, the connection pool has threads of its own ({@link OwnedConnectionPool}), HTTP/2 (whose
+ * connections run on the shared task runner) is off, and {@link #close()} stops every thread.
+ * Session bodies are small: HTTP/1.1 with keep-alive loses nothing.
  */
 public final class HttpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
@@ -37,10 +57,11 @@ public final class HttpTransport implements Transport {
   static final long BACKOFF_CAP_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final AllStakConfig config;
+  private final long attemptTimeoutNanos;
   private final String host;
   private final String apiKey;
   private final Clock clock;
-  /** Built on first use, on one of our threads, so that init pays no OkHttp or Jackson class loading. */
+  /** Made on first send, on one of our threads: init pays no OkHttp, Okio or Jackson class loading. */
   private volatile Http lazyHttp;
   private final AtomicBoolean unauthorized = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -53,18 +74,34 @@ public final class HttpTransport implements Transport {
     this.host = config.host();
     this.apiKey = config.apiKey();
     this.clock = clock;
+    this.attemptTimeoutNanos = config.connectTimeout().toNanos() + config.readTimeout().toNanos();
   }
 
-  /** The OkHttp client and JSON mapper, made together once. */
+  /** The OkHttp client, its threads and the JSON mapper, made together once. */
   private static final class Http {
+    final ThreadPoolExecutor callExecutor;
+    final OwnedConnectionPool pool;
     final OkHttpClient client;
-    final ObjectMapper json = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    // No thread-local buffer recycling: the caller's thread may be a container's, which would keep
+    // a reference to our (web application's) classes in its ThreadLocalMap after we are gone.
+    final ObjectMapper json = new ObjectMapper(JsonFactory.builder()
+        .disable(JsonFactory.Feature.USE_THREAD_LOCAL_FOR_BUFFER_RECYCLING).build())
+        .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     Http(AllStakConfig config) {
+      // OkHttp's dispatcher caps concurrent calls (5 per host), and so the number of these threads.
+      this.callExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+          new SynchronousQueue<>(), new DaemonThreadFactory("http"));
+      this.pool = OwnedConnectionPool.create(new DaemonThreadFactory("http-pool"));
       this.client = new OkHttpClient.Builder()
+          .dispatcher(new Dispatcher(callExecutor))
+          .connectionPool(pool.pool())
+          .protocols(Collections.singletonList(Protocol.HTTP_1_1))
           .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-          .readTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
-          .writeTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          // Zero means none: see the class comment. Attempts are bounded by send() instead.
+          .readTimeout(0, TimeUnit.MILLISECONDS)
+          .writeTimeout(0, TimeUnit.MILLISECONDS)
+          .callTimeout(0, TimeUnit.MILLISECONDS)
           // The ingest API does not redirect; a redirect means a wrong host, and following one
           // would resend the key to wherever it points.
           .followRedirects(false)
@@ -72,14 +109,21 @@ public final class HttpTransport implements Transport {
           .retryOnConnectionFailure(false)
           .build();
     }
+
+    void close() {
+      client.dispatcher().cancelAll();
+      callExecutor.shutdown();
+      pool.shutdown();
+    }
   }
 
+  /** The HTTP machinery, made on first use; null once closed. */
   private Http http() {
     Http h = lazyHttp;
     if (h == null) {
       synchronized (this) {
         h = lazyHttp;
-        if (h == null) {
+        if (h == null && !closed.get()) {
           h = new Http(config);
           lazyHttp = h;
         }
@@ -112,6 +156,9 @@ public final class HttpTransport implements Transport {
       return Outcome.FAILED;
     }
     Http http = http();
+    if (http == null) {
+      return Outcome.FAILED;
+    }
     byte[] bytes;
     try {
       bytes = http.json.writeValueAsBytes(body);
@@ -132,10 +179,19 @@ public final class HttpTransport implements Transport {
         return Outcome.FAILED;
       }
       long waitNanos = -1;
-      Call call = http.client.newCall(request);
-      call.timeout().timeout(remaining, TimeUnit.NANOSECONDS);
-      try (Response response = call.execute()) {
-        int code = response.code();
+      Exchange exchange = Exchange.enqueue(http.client.newCall(request));
+      if (!exchange.await(Math.min(remaining, attemptTimeoutNanos))) {
+        if (Thread.currentThread().isInterrupted() || closed.get()) {
+          return Outcome.FAILED;
+        }
+        transientLog.failure("AllStak: {} timed out", path);
+      } else if (exchange.failure != null) {
+        if (closed.get()) {
+          return Outcome.FAILED;
+        }
+        transientLog.failure("AllStak: could not reach {}{}: {}", host, path, exchange.failure.toString());
+      } else {
+        int code = exchange.code;
         if (code >= 200 && code < 300) {
           transientLog.reset();
           return Outcome.DELIVERED;
@@ -148,22 +204,12 @@ public final class HttpTransport implements Transport {
           return Outcome.UNAUTHORIZED;
         }
         if (code == 408 || code == 429 || code >= 500) {
-          waitNanos = RetryAfter.parseNanos(response.header("Retry-After"), clock.currentTimeMillis());
+          waitNanos = RetryAfter.parseNanos(exchange.retryAfter, clock.currentTimeMillis());
           transientLog.failure("AllStak: {} answered {}; will retry while time allows", path, code);
         } else {
           rejectedLog.failure("AllStak: {} answered {}; payload rejected and dropped", path, code);
           return Outcome.REJECTED;
         }
-      } catch (InterruptedIOException e) {
-        if (Thread.currentThread().isInterrupted()) {
-          return Outcome.FAILED;
-        }
-        transientLog.failure("AllStak: {} timed out: {}", path, e.toString());
-      } catch (IOException e) {
-        if (closed.get()) {
-          return Outcome.FAILED;
-        }
-        transientLog.failure("AllStak: could not reach {}{}: {}", host, path, e.toString());
       }
       if (waitNanos < 0) {
         waitNanos = backoffNanos(attempt);
@@ -204,15 +250,73 @@ public final class HttpTransport implements Transport {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    Http h = lazyHttp;
+    Http h;
+    synchronized (this) {
+      h = lazyHttp;
+    }
     if (h == null) {
       return;
     }
     try {
-      h.client.dispatcher().executorService().shutdown();
-      h.client.connectionPool().evictAll();
+      h.close();
     } catch (RuntimeException e) {
       log.debug("AllStak: error releasing HTTP resources", e);
+    }
+  }
+
+  /** One attempt, run by OkHttp on an {@code allstak-http} thread while the caller waits. */
+  private static final class Exchange implements Callback {
+    private final Call call;
+    private final CountDownLatch done = new CountDownLatch(1);
+    volatile int code;
+    volatile String retryAfter;
+    volatile IOException failure;
+
+    private Exchange(Call call) {
+      this.call = call;
+    }
+
+    static Exchange enqueue(Call call) {
+      Exchange exchange = new Exchange(call);
+      call.enqueue(exchange);
+      return exchange;
+    }
+
+    /** Waits for the answer; false, with the call cancelled, on timeout or interrupt. */
+    boolean await(long timeoutNanos) {
+      try {
+        if (done.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
+          return true;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      call.cancel();
+      return false;
+    }
+
+    @Override
+    public void onResponse(Call call, Response response) {
+      try (Response r = response) {
+        code = r.code();
+        retryAfter = r.header("Retry-After");
+        // Read the (small) body to its end: OkHttp discards an unread body under a deadline, and
+        // a deadline starts Okio's watchdog thread. Reading it also keeps the connection reusable.
+        ResponseBody body = r.body();
+        if (body != null) {
+          body.source().readAll(Okio.blackhole());
+        }
+      } catch (IOException e) {
+        // The status is what counts; a body cut short only costs the connection.
+      } finally {
+        done.countDown();
+      }
+    }
+
+    @Override
+    public void onFailure(Call call, IOException e) {
+      failure = e;
+      done.countDown();
     }
   }
 }
