@@ -15,7 +15,10 @@ public final class Clients {
 
   private Clients() {}
 
-  /** A working client, or one that does nothing under a test runner; its session is started as configured. */
+  /**
+   * A working client, or one that does nothing under a test runner; its shutdown hook and
+   * uncaught-exception handler are installed and its session started as configured.
+   */
   public static AllStakClient create(AllStakConfig config, Map<String, String> env, Properties sysProps) {
     String runner = TestRunnerDetector.detect(sysProps);
     if (runner != null) {
@@ -29,6 +32,9 @@ public final class Clients {
     DefaultAllStakClient client =
         new DefaultAllStakClient(config, new HttpTransport(config, Clock.SYSTEM), Clock.SYSTEM, SessionEvents.NONE);
     client.installShutdownHook();
+    if (config.enableUncaughtExceptionHandler()) {
+      client.installUncaughtExceptionHandler();
+    }
     if (config.enableAutoSessionTracking()) {
       client.sessionTracker().start();
     }

@@ -122,6 +122,14 @@ public final class DefaultSessionTracker implements SessionTracker {
 
   @Override
   public void end(SessionStatus status) {
+    endBy(status, clock.nanoTime() + shutdownTimeoutNanos);
+  }
+
+  /**
+   * Ends the session as {@link #end(SessionStatus)} does, but by {@code deadlineNanos}: the client's
+   * shutdown shares one budget between flushing error events and ending the session.
+   */
+  public void endBy(SessionStatus status, long deadlineNanos) {
     try {
       if (current.get() == null && current.compareAndSet(null, NEVER_STARTED)) {
         return;
@@ -133,7 +141,7 @@ public final class DefaultSessionTracker implements SessionTracker {
         return;
       }
       long durationMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(endNanos - session.startNanos));
-      Outcome outcome = deliverEnd(session, finalStatus, durationMs, endNanos + shutdownTimeoutNanos);
+      Outcome outcome = deliverEnd(session, finalStatus, durationMs, deadlineNanos);
       notify(() -> events.onEnd(session.info, finalStatus, durationMs, outcome));
     } catch (Throwable t) {
       rethrowIfFatal(t);

@@ -64,6 +64,7 @@ public final class HttpTransport implements Transport {
   }
 
   /** Retries made since this transport was created (each attempt after the first). */
+  @Override
   public long retries() {
     return retries.get();
   }
@@ -179,6 +180,9 @@ public final class HttpTransport implements Transport {
       return;
     }
     try {
+      // Cancels the calls in flight too (synchronous ones included), so that no SDK thread stays
+      // blocked on a backend that does not answer once the client is closed.
+      http.dispatcher().cancelAll();
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
     } catch (RuntimeException e) {
