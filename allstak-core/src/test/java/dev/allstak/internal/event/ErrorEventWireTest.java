@@ -177,6 +177,32 @@ class ErrorEventWireTest {
     assertThat(client.metrics().eventsDropped()).isZero();
   }
 
+  @Test
+  void closeAgainstABackendThatNeverAnswersIsBoundedAndLeavesNoSdkThread() throws Exception {
+    backend.hang();
+    client = client(config().shutdownTimeout(Duration.ofMillis(800)));
+    client.sessionTracker().start();
+    client.captureException(new RuntimeException("stuck in flight"));
+    backend.take(TIMEOUT);
+    backend.take(TIMEOUT);
+
+    long start = System.nanoTime();
+    client.close();
+    long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+
+    assertThat(elapsedMs).isLessThan(800 + 400);
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (liveSdkThreads() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(liveSdkThreads()).as("allstak-* threads after close").isZero();
+  }
+
+  private static long liveSdkThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("allstak-")).count();
+  }
+
   private AllStakConfig.Builder config() {
     return AllStakConfig.builder().apiKey("ask_test_wire").host(backend.url()).release("wire@2.0.0")
         .environment("staging").enableInTests(true);
