@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,7 +55,8 @@ public final class EventPipeline {
   private final AtomicInteger flushWaiters = new AtomicInteger();
   private final Object progress = new Object();
   private final RepeatingLog failureLog = new RepeatingLog(log);
-  private volatile boolean workerIdle;
+  /** True while the events thread sleeps or is about to; the one producer that clears it wakes it. */
+  private final AtomicBoolean workerIdle = new AtomicBoolean();
   private volatile boolean stopped;
 
   public EventPipeline(AllStakConfig config, Transport transport, Clock clock, Counters counters,
@@ -229,7 +231,8 @@ public final class EventPipeline {
       if (mayStartThread) {
         startWorker();
       }
-    } else if (workerIdle) {
+    } else if (workerIdle.get() && workerIdle.compareAndSet(true, false)) {
+      // One unpark per sleep: the captures that follow while the thread wakes up pay nothing.
       LockSupport.unpark(w);
     }
   }
@@ -275,11 +278,11 @@ public final class EventPipeline {
         if (stopped) {
           break;
         }
-        workerIdle = true;
+        workerIdle.set(true);
         if (!hasWork() && !stopped) {
           LockSupport.park(this);
         }
-        workerIdle = false;
+        workerIdle.set(false);
       }
     } finally {
       worker.compareAndSet(me, null);
