@@ -70,7 +70,8 @@ public final class EventPipeline {
 
   /**
    * Queues a handled error; false when it was dropped (queue full, pipeline stopped). Runs on the
-   * capturing thread: no lock, no I/O, one small allocation.
+   * capturing thread: no lock and no I/O; allocates the small capture record, its queue node and
+   * the metadata copy, nothing when the queue is full. The first capture makes the events thread.
    */
   public boolean capture(Throwable throwable, Map<String, ?> metadata, RequestContext request,
       String sessionId, String userId, String userEmail) {
