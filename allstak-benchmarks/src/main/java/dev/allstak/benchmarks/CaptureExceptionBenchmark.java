@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -51,28 +52,30 @@ import org.openjdk.jmh.annotations.Warmup;
  *       a failed {@code ArrayBlockingQueue.offer}: the least a bounded asynchronous capture does when
  *       it must drop.
  *   <li>{@code captureException_accepted}: batches of 100 captures (the default queue size) into a
- *       drained queue, so that every capture is queued: the event is taken in, the metadata copied
- *       and the events thread woken when it sleeps. The events thread keeps up because its {@code
- *       beforeSend} hook drops each event before formatting and its transport answers at once; the
- *       batch's setup waits for it to drain. Floor: {@code floor_lockFreeHandOff}, the same batches
- *       handed to a consumer thread through a {@code ConcurrentLinkedQueue}, unparking it when it
- *       sleeps: the hand-off the SDK is built on, without the SDK's own work (counting the error,
- *       reading the session and user, copying the metadata). A blocking queue would be no floor:
- *       {@code ArrayBlockingQueue} with a consumer in {@code take()} measured several times slower
- *       here, as producer and consumer fight over its lock.
+ *       drained queue, so that every capture is queued: the error counted, the session and user
+ *       read, the metadata copied, the record published and the events thread woken when it sleeps.
+ *       The events thread keeps up because its {@code beforeSend} hook drops each event before
+ *       formatting and its transport answers at once; the batch's setup waits for it to drain.
+ *       Floor: {@code floor_lockFreeOffer}, the same batches of a two-field record offered to a
+ *       {@code ConcurrentLinkedQueue} nobody reads: the least an asynchronous capture hands over,
+ *       without waking anyone. For reference, {@code floor_lockFreeHandOffToSleepingThread} adds a
+ *       consumer that parks when idle and is unparked, as the SDK's events thread is: the wake-ups
+ *       any asynchronous design pays. (An {@code ArrayBlockingQueue} with a consumer in {@code
+ *       take()} measured several times slower than either, producer and consumer fighting over its
+ *       lock.)
  * </ul>
  *
  * <p>The {@code gc.alloc.rate.norm} of the accepted case includes what the events thread allocates
- * for each event, not only the caller. The accepted pair wakes another thread once per batch; on a
- * machine with fewer free cores than runnable threads that wake-up can deschedule the caller, which
- * shows as a tail of slow batches in both the capture and its floor. {@code -bm sample} separates
- * the typical capture (the median) from that tail.
+ * for each event, not only the caller. The accepted capture and the sleeping-thread hand-off wake
+ * another thread; on a machine with fewer free cores than runnable threads a wake-up can deschedule
+ * the caller, which shows as a tail of slow batches. {@code -bm sample} separates the typical
+ * capture (the median) from that tail.
  *
  * <p>The frames are never read on the calling thread (they are formatted on {@code
  * allstak-events}), so the cost does not grow with the depth of the stack.
  *
  * <p>Run: {@code java -jar allstak-benchmarks/target/benchmarks.jar CaptureExceptionBenchmark -prof gc}, and
- * {@code java -jar allstak-benchmarks/target/benchmarks.jar 'CaptureExceptionBenchmark.(captureException_accepted|floor_lockFreeHandOff)' -bm sample}
+ * {@code java -jar allstak-benchmarks/target/benchmarks.jar 'CaptureExceptionBenchmark.(captureException_accepted|floor_lockFree.*)' -bm sample}
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -96,7 +99,15 @@ public class CaptureExceptionBenchmark {
 
   @Benchmark
   @OperationsPerInvocation(BATCH)
-  public void floor_lockFreeHandOff(HandOff h, Input in) {
+  public void floor_lockFreeOffer(Published p, Input in) {
+    for (int i = 0; i < BATCH; i++) {
+      p.queue.offer(new Record(in.exception, in.metadata));
+    }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public void floor_lockFreeHandOffToSleepingThread(HandOff h, Input in) {
     for (int i = 0; i < BATCH; i++) {
       h.offer(in.exception);
     }
@@ -108,6 +119,7 @@ public class CaptureExceptionBenchmark {
     for (int i = 0; i < BATCH; i++) {
       c.client.captureException(in.exception, in.metadata);
     }
+    c.submitted += BATCH;
   }
 
   /** The captured exception (30 real frames) and its metadata. */
@@ -156,22 +168,26 @@ public class CaptureExceptionBenchmark {
   /** A client whose events thread keeps up; each batch starts with a drained queue. */
   @State(Scope.Benchmark)
   public static class AcceptingClient {
+    final AtomicLong hookCalls = new AtomicLong();
     DefaultAllStakClient client;
+    long submitted;
 
     @Setup(Level.Trial)
     public void setUp() {
-      AllStakConfig config = config().beforeSend(event -> null).build();
+      AllStakConfig config = config().beforeSend(event -> {
+        hookCalls.incrementAndGet();
+        return null;
+      }).build();
       client = new DefaultAllStakClient(config, new InstantTransport(), Clock.SYSTEM, SessionEvents.NONE);
       client.sessionTracker().start();
     }
 
+    /** Waits, allocating nothing, until the events thread has taken every capture so far. */
     @Setup(Level.Invocation)
     public void awaitDrained() {
-      AllStakMetrics m;
-      do {
+      while (hookCalls.get() < submitted) {
         Thread.onSpinWait();
-        m = client.metrics();
-      } while (m.eventsDropped(DropReason.BEFORE_SEND) + m.eventsDropped(DropReason.QUEUE_FULL) < m.eventsCaptured());
+      }
     }
 
     @TearDown(Level.Trial)
@@ -196,6 +212,28 @@ public class CaptureExceptionBenchmark {
       while (queue.offer(this)) {
         // until full
       }
+    }
+  }
+
+  /** A lock-free queue nobody reads; emptied before each batch. */
+  @State(Scope.Benchmark)
+  public static class Published {
+    final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
+
+    @Setup(Level.Invocation)
+    public void clear() {
+      queue.clear();
+    }
+  }
+
+  /** The least a capture must hand over: the throwable and its metadata. */
+  static final class Record {
+    final Throwable throwable;
+    final Map<String, Object> metadata;
+
+    Record(Throwable throwable, Map<String, Object> metadata) {
+      this.throwable = throwable;
+      this.metadata = metadata;
     }
   }
 

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * public API.
  *
  * <p>Capturing never blocks and takes no lock: a bounded count of waiting events (a full queue
- * drops and counts), a lock-free queue, and an unpark of the events thread when it sleeps. The
- * thread is made on first use and lives until {@link #stop()}.
+ * drops and counts), a lock-free queue, and an unpark of the events thread when it sleeps (one
+ * capture per sleep pays it; the thread stays awake {@link #LINGER_NANOS} after running dry, so a
+ * burst pays it once). The thread is made on first use and lives until {@link #stop()}.
  *
  * <p>The first uncaught exception goes to a slot allocated up front, so that reporting a crash,
  * even an OutOfMemoryError, allocates nothing on the dying thread; it is sent before any waiting
@@ -37,6 +38,12 @@ import org.slf4j.LoggerFactory;
 public final class EventPipeline {
   private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
   private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  /**
+   * How long the events thread stays awake, without being woken, after its queue runs dry: the
+   * captures of a burst then pay one wake-up between them, not one each (on a busy machine the
+   * woken thread can take the capturing thread's core every time).
+   */
+  static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final EventProcessor processor;
   private final Clock clock;
@@ -262,6 +269,7 @@ public final class EventPipeline {
 
   private void runWorker() {
     Thread me = Thread.currentThread();
+    boolean lingered = false;
     try {
       for (;;) {
         if (Thread.interrupted() && stopped) {
@@ -269,6 +277,7 @@ public final class EventPipeline {
         }
         try {
           if (handleOne(Long.MAX_VALUE)) {
+            lingered = false;
             continue;
           }
         } catch (Throwable t) {
@@ -279,6 +288,12 @@ public final class EventPipeline {
         if (stopped) {
           break;
         }
+        if (!lingered) {
+          lingered = true;
+          LockSupport.parkNanos(this, LINGER_NANOS);
+          continue;
+        }
+        lingered = false;
         workerIdle.set(true);
         if (!hasWork() && !stopped) {
           LockSupport.park(this);
