@@ -16,7 +16,10 @@ public final class Clients {
 
   private Clients() {}
 
-  /** A working client, or one that does nothing under a test runner; its session is started as configured. */
+  /**
+   * A working client, or one that does nothing under a test runner; its shutdown hook and
+   * uncaught-exception handler are installed and its session started as configured.
+   */
   public static AllStakClient create(AllStakConfig config, Map<String, String> env, Properties sysProps) {
     String runner = TestRunnerDetector.detect(sysProps);
     if (runner != null) {
@@ -32,6 +35,9 @@ public final class Clients {
     DefaultAllStakClient client =
         new DefaultAllStakClient(config, transport, Clock.SYSTEM, SessionEvents.NONE, store);
     client.installShutdownHook();
+    if (config.enableUncaughtExceptionHandler()) {
+      client.installUncaughtExceptionHandler();
+    }
     if (config.enableAutoSessionTracking()) {
       client.sessionTracker().start();
     }

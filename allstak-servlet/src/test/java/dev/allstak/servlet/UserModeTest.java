@@ -83,8 +83,8 @@ class UserModeTest {
     assertThat(backend.awaitEndOf(bobStart.text("sessionId")).text("status")).isEqualTo("errored");
     assertThat(AllStak.client().activeUserSessions()).isZero();
     container.undeploy(shop);
-    assertThat(backend.drain(200)).as("no application session in user mode, no other session")
-        .extracting(s -> s.path).containsExactlyInAnyOrder(START, START, END, END);
+    assertThat(backend.drain(200)).as("no application session in user mode, no other session; bob's error event")
+        .extracting(s -> s.path).containsExactlyInAnyOrder(START, START, "/ingest/v1/errors", END, END);
   }
 
   @Test

@@ -146,6 +146,14 @@ public final class DefaultSessionTracker implements SessionTracker {
   }
 
   /**
+   * Ends the session as {@link #end(SessionStatus)} does, but by {@code deadlineNanos}: the client's
+   * shutdown shares one budget between flushing error events and ending the session.
+   */
+  public void endBy(SessionStatus status, long deadlineNanos) {
+    end(status, clock.nanoTime(), deadlineNanos);
+  }
+
+  /**
    * Ends the session with {@code durationMs} up to {@code activeUntilNanos} (the last time it was
    * active, on the clock's monotonic scale), delivering until {@code deadlineNanos}. Lets a caller
    * end a session later than its last activity, or share one deadline among several ends.

@@ -133,6 +133,7 @@ public final class HttpTransport implements Transport {
   }
 
   /** Retries made since this transport was created (each attempt after the first). */
+  @Override
   public long retries() {
     return retries.get();
   }
