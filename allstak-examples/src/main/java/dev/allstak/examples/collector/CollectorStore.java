@@ -24,6 +24,9 @@ import java.util.Map;
  * each write is a single statement, so bad input can never leave half a record behind.
  */
 public final class CollectorStore implements AutoCloseable {
+  private static final String SELECT_SESSIONS = "SELECT session_id, release_name, environment, user_id,"
+      + " started_at, status, duration_ms FROM sessions";
+
   /** The outcome of an end: the session's stored status after it, or null for an unknown session. */
   static final class EndResult {
     final SessionStatusRank stored;
@@ -212,9 +215,6 @@ public final class CollectorStore implements AutoCloseable {
   public synchronized void close() throws SQLException {
     connection.close();
   }
-
-  private static final String SELECT_SESSIONS = "SELECT session_id, release_name, environment, user_id,"
-      + " started_at, status, duration_ms FROM sessions";
 
   private static SessionRecord session(ResultSet rs) throws SQLException {
     long duration = rs.getLong(7);

@@ -128,7 +128,8 @@ public final class HealthReport {
     }
     int y = top;
     for (ReleaseHealth r : releases) {
-      h.append("<text x=\"0\" y=\"").append(y + 18).append("\">").append(escape(r.release())).append("</text>\n");
+      h.append("<text x=\"0\" y=\"").append(y + 18).append("\"><title>").append(escape(r.release()))
+          .append("</title>").append(escape(abbreviate(r.release(), 22))).append("</text>\n");
       int[] counts = {r.ok(), r.errored(), r.abnormal(), r.crashed(), r.active()};
       int offset = labelWidth;
       for (int i = 0; i < counts.length; i++) {

@@ -243,11 +243,13 @@ public final class LocalCollector implements AutoCloseable {
     if (values == null || values.isEmpty() || values.get(0).isEmpty()) {
       throw new Rejection(401, "MISSING_API_KEY", "send the project's API key in the X-AllStak-Key header");
     }
-    byte[] given = values.get(0).getBytes(StandardCharsets.UTF_8);
     // One header, one key: a request carrying several keys is as wrong as a wrong key.
-    for (byte[] key : acceptedKeys) {
-      if (values.size() == 1 && MessageDigest.isEqual(key, given)) {
-        return;
+    if (values.size() == 1) {
+      byte[] given = values.get(0).getBytes(StandardCharsets.UTF_8);
+      for (byte[] key : acceptedKeys) {
+        if (MessageDigest.isEqual(key, given)) {
+          return;
+        }
       }
     }
     throw new Rejection(401, "INVALID_API_KEY", "the API key is invalid or revoked");

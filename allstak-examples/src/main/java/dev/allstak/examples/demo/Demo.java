@@ -310,16 +310,24 @@ public final class Demo {
     boolean tempData = dataDir == null;
     Path data = tempData ? Files.createTempDirectory("allstak-demo-collector") : dataDir;
     Path cache = Files.createTempDirectory("allstak-demo-cache");
-    Demo demo = new Demo(data, cache, port, System.getProperty("java.class.path"), System.out);
-    LocalCollector collector = demo.run();
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      collector.close();
+    Runnable cleanUp = () -> {
       deleteTree(cache);
       if (tempData) {
         deleteTree(data);
       }
-      stop.countDown();
+    };
+    Demo demo = new Demo(data, cache, port, System.getProperty("java.class.path"), System.out);
+    LocalCollector collector;
+    try {
+      collector = demo.run();
+    } catch (Exception e) {
+      cleanUp.run();
+      throw e;
+    }
+    // Enter, the time limit or Ctrl-C: the collector closes and the temporary directories go.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      collector.close();
+      cleanUp.run();
     }, "demo-shutdown"));
 
     System.out.println();
