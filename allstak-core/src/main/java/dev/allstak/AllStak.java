@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 public final class AllStak {
   private static final Logger log = LoggerFactory.getLogger(AllStak.class);
   private static final Object LOCK = new Object();
+  /** What {@link #client()} answers while no client is open: allocated once, never registered. */
+  private static final AllStakClient NONE = new NoopAllStakClient(null);
   private static volatile AllStakClient client;
 
   private AllStak() {}
@@ -83,7 +85,7 @@ public final class AllStak {
   /** The open client, or a client that does nothing when none is open. Never null. */
   public static AllStakClient client() {
     AllStakClient open = openClient();
-    return open != null ? open : new NoopAllStakClient(null);
+    return open != null ? open : NONE;
   }
 
   /** Captures a handled error with the open client; does nothing when none is open. */

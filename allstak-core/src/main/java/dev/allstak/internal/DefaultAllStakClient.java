@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   private static final Logger log = LoggerFactory.getLogger(DefaultAllStakClient.class);
 
-  /** The least time close gives the session store to stop its threads and release its lock. */
-  private static final long STORE_CLOSE_MIN_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  /** The most of shutdownTimeout kept for the session store to stop its thread and release its lock. */
+  private static final long STORE_RESERVE_MAX_MILLIS = 200;
 
   private final AllStakConfig config;
   private final Clock clock;
@@ -133,26 +133,29 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   }
 
   /**
-   * Spends at most {@code shutdownTimeout}: up to half flushing captured events (a crash's fatal
-   * event first), the rest ending the application's and the users' sessions; then stops every
-   * thread. The store always gets enough time to release its lock.
+   * Spends at most {@code shutdownTimeout} in all: up to half flushing captured events (a crash's
+   * fatal event first), then ending the application's and the users' sessions, keeping a fifth of
+   * the budget (at most {@value #STORE_RESERVE_MAX_MILLIS} ms) for the store to put undelivered ends
+   * on disk and release its lock; then stops every thread.
    */
   private void shutDown() {
     long start = clock.nanoTime();
     long budget = config.shutdownTimeout().toNanos();
     long deadline = start + budget;
+    long endDeadline = deadline - Math.min(budget / 5, TimeUnit.MILLISECONDS.toNanos(STORE_RESERVE_MAX_MILLIS));
     try {
       pipeline.flush(start + budget / 2);
       userSessions.endAll();
-      tracker.end(null, clock.nanoTime(), deadline);
-      userSessions.close(deadline);
+      tracker.end(null, clock.nanoTime(), endDeadline);
+      userSessions.close(endDeadline);
     } catch (Throwable t) {
       log.warn("AllStak: could not end the sessions cleanly", t);
     } finally {
       pipeline.stop();
       sessionExecutor.shutdownNow();
-      store.close(Math.max(STORE_CLOSE_MIN_NANOS, deadline - clock.nanoTime()));
+      // Cancels calls in flight first, so that no store delivery holds the store's thread.
       transport.close();
+      store.close(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - clock.nanoTime()));
       pipeline.awaitTermination(deadline);
       shutDown.countDown();
     }
