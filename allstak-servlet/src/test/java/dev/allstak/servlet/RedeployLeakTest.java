@@ -79,6 +79,8 @@ class RedeployLeakTest {
     assertThat(awaitOurThreadsGone()).as("threads of the SDK, OkHttp or Okio still alive").isEmpty();
     Set<Thread> grown = awaitThreadsSettle();
     grown.removeAll(baseline);
+    // The fake backend's own threads come and go with its connections: test infrastructure, not a leak.
+    grown.removeIf(t -> t.getName().startsWith("MockWebServer"));
     assertThat(grown).as("threads started since the first cycle").isEmpty();
     assertThat(awaitCollected(loaders, 30)).as("class loaders still reachable after %d redeploys", CYCLES).isZero();
     assertThat(AllStak.client().isEnabled()).as("the container's own AllStak was never touched").isFalse();
