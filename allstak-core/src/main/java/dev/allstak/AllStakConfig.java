@@ -2,11 +2,16 @@ package dev.allstak;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Immutable configuration of an {@link AllStakClient}.
@@ -14,6 +19,19 @@ import java.util.Properties;
  * <p>Made with {@link #builder()}, whose setters reject programmer errors at once with an {@link
  * IllegalArgumentException} or {@link NullPointerException} naming the option, or with {@link
  * #fromEnvironment()}. The API key is never part of {@link #toString()}.
+ *
+ * <p>Every option can come from four sources; the first that has it wins:
+ *
+ * <ol>
+ *   <li>the builder (an option set on it, even to its default, is never overridden);
+ *   <li>system properties {@code allstak.*}, such as {@code allstak.release};
+ *   <li>environment variables {@code ALLSTAK_*}, such as {@code ALLSTAK_RELEASE};
+ *   <li>an {@code allstak.properties} file on the class path, with the system-property keys.
+ * </ol>
+ *
+ * <p>{@link AllStak#init(AllStakConfig)} fills the options the builder left unset from sources 2 to
+ * 4 and then resolves the release when none was found (see {@link Builder#release(String)}). An
+ * unknown {@code allstak.*} key in the system properties or the file gets one WARN naming it.
  */
 public final class AllStakConfig {
 
@@ -25,17 +43,13 @@ public final class AllStakConfig {
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
   /** Default of {@link Builder#readTimeout(Duration)}: 10 seconds. */
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
+  /** Default of {@link Builder#heartbeatInterval(Duration)}: 30 seconds. */
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(30);
 
-  static final String ENV_API_KEY = "ALLSTAK_API_KEY";
-  static final String ENV_HOST = "ALLSTAK_HOST";
-  static final String ENV_RELEASE = "ALLSTAK_RELEASE";
-  static final String ENV_ENVIRONMENT = "ALLSTAK_ENVIRONMENT";
-  static final String ENV_ENABLE_IN_TESTS = "ALLSTAK_ENABLE_IN_TESTS";
-  static final String PROP_API_KEY = "allstak.api-key";
-  static final String PROP_HOST = "allstak.host";
-  static final String PROP_RELEASE = "allstak.release";
-  static final String PROP_ENVIRONMENT = "allstak.environment";
-  static final String PROP_ENABLE_IN_TESTS = "allstak.enable-in-tests";
+  /** Default of {@link Builder#maxQueueSize(int)}: 100 events. */
+  public static final int DEFAULT_MAX_QUEUE_SIZE = 100;
+  /** Largest value {@link Builder#maxQueueSize(int)} accepts. */
+  public static final int MAX_QUEUE_SIZE_LIMIT = 10_000;
 
   private final String apiKey;
   private final String host;
@@ -46,6 +60,17 @@ public final class AllStakConfig {
   private final Duration shutdownTimeout;
   private final Duration connectTimeout;
   private final Duration readTimeout;
+  private final boolean enableSessionStore;
+  private final Path cacheDir;
+  private final Duration heartbeatInterval;
+  private final List<String> inAppPackages;
+  private final boolean sendDefaultPii;
+  private final BeforeSend beforeSend;
+  private final int maxQueueSize;
+  private final boolean enableUncaughtExceptionHandler;
+  private final List<SessionListener> sessionListeners;
+  private final Set<String> explicitOptions;
+  private final String releaseOrigin;
 
   private AllStakConfig(Builder b) {
     this.apiKey = b.apiKey;
@@ -57,6 +82,17 @@ public final class AllStakConfig {
     this.shutdownTimeout = b.shutdownTimeout;
     this.connectTimeout = b.connectTimeout;
     this.readTimeout = b.readTimeout;
+    this.enableSessionStore = b.enableSessionStore;
+    this.cacheDir = b.cacheDir;
+    this.heartbeatInterval = b.heartbeatInterval;
+    this.inAppPackages = Collections.unmodifiableList(new ArrayList<>(b.inAppPackages));
+    this.sendDefaultPii = b.sendDefaultPii;
+    this.beforeSend = b.beforeSend;
+    this.maxQueueSize = b.maxQueueSize;
+    this.enableUncaughtExceptionHandler = b.enableUncaughtExceptionHandler;
+    this.sessionListeners = Collections.unmodifiableList(new ArrayList<>(b.sessionListeners));
+    this.explicitOptions = Collections.unmodifiableSet(new HashSet<>(b.explicitOptions));
+    this.releaseOrigin = b.releaseOrigin;
   }
 
   /** Returns a builder with every option at its default and no API key. */
@@ -65,70 +101,42 @@ public final class AllStakConfig {
   }
 
   /**
-   * Reads the configuration from the process: environment variables {@code ALLSTAK_API_KEY},
-   * {@code ALLSTAK_HOST}, {@code ALLSTAK_RELEASE}, {@code ALLSTAK_ENVIRONMENT} and {@code
-   * ALLSTAK_ENABLE_IN_TESTS}; the system properties {@code allstak.api-key}, {@code allstak.host},
-   * {@code allstak.release}, {@code allstak.environment} and {@code allstak.enable-in-tests} win
-   * over them.
+   * Reads the configuration from the process: system properties {@code allstak.*} win over
+   * environment variables {@code ALLSTAK_*}, which win over an {@code allstak.properties} file on
+   * the class path. The API key is {@code allstak.api-key} / {@code ALLSTAK_API_KEY}; see the README
+   * for every key.
    *
    * @throws IllegalArgumentException naming the variable when one is missing or malformed
    */
   public static AllStakConfig fromEnvironment() {
-    return fromSources(System.getenv(), System.getProperties());
+    return ConfigSources.fromSources(System.getenv(), System.getProperties(),
+        ConfigSources.classPathFile(AllStakConfig.class));
   }
 
+  /**
+   * Reads the configuration as {@link #fromEnvironment()} does, with {@code settings} winning over
+   * every other source. Integrations pass their own configuration through it, such as a web
+   * application's context parameters. Keys are those of the system properties ({@code
+   * allstak.api-key}, {@code allstak.host}, …); blank values count as absent.
+   *
+   * @throws NullPointerException when {@code settings} is null
+   * @throws IllegalArgumentException naming the option when one is missing or malformed
+   */
+  public static AllStakConfig fromEnvironment(Map<String, String> settings) {
+    Objects.requireNonNull(settings, "settings must not be null");
+    Properties merged = new Properties();
+    merged.putAll(System.getProperties());
+    for (Map.Entry<String, String> e : settings.entrySet()) {
+      if (e.getKey() != null && e.getValue() != null && !e.getValue().trim().isEmpty()) {
+        merged.setProperty(e.getKey(), e.getValue());
+      }
+    }
+    return ConfigSources.fromSources(System.getenv(), merged, ConfigSources.classPathFile(AllStakConfig.class));
+  }
+
+  /** {@link #fromEnvironment()} over the given sources, without a properties file. */
   static AllStakConfig fromSources(Map<String, String> env, Properties props) {
-    Builder b = builder();
-    String key = lookup(env, props, ENV_API_KEY, PROP_API_KEY);
-    if (key == null) {
-      throw new IllegalArgumentException(
-          "apiKey: set the environment variable " + ENV_API_KEY + " or the system property " + PROP_API_KEY);
-    }
-    apply(() -> b.apiKey(key), ENV_API_KEY, PROP_API_KEY);
-    String host = lookup(env, props, ENV_HOST, PROP_HOST);
-    if (host != null) {
-      apply(() -> b.host(host), ENV_HOST, PROP_HOST);
-    }
-    String release = lookup(env, props, ENV_RELEASE, PROP_RELEASE);
-    if (release != null) {
-      apply(() -> b.release(release), ENV_RELEASE, PROP_RELEASE);
-    }
-    String environment = lookup(env, props, ENV_ENVIRONMENT, PROP_ENVIRONMENT);
-    if (environment != null) {
-      apply(() -> b.environment(environment), ENV_ENVIRONMENT, PROP_ENVIRONMENT);
-    }
-    String inTests = lookup(env, props, ENV_ENABLE_IN_TESTS, PROP_ENABLE_IN_TESTS);
-    if (inTests != null) {
-      apply(() -> b.enableInTests(parseBoolean(inTests)), ENV_ENABLE_IN_TESTS, PROP_ENABLE_IN_TESTS);
-    }
-    return b.build();
-  }
-
-  private static String lookup(Map<String, String> env, Properties props, String envName, String propName) {
-    String value = props.getProperty(propName);
-    if (value == null || value.trim().isEmpty()) {
-      value = env.get(envName);
-    }
-    return value == null || value.trim().isEmpty() ? null : value.trim();
-  }
-
-  private static void apply(Runnable setter, String envName, String propName) {
-    try {
-      setter.run();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(envName + " / " + propName + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static boolean parseBoolean(String value) {
-    String v = value.toLowerCase(Locale.ROOT);
-    if (v.equals("true")) {
-      return true;
-    }
-    if (v.equals("false")) {
-      return false;
-    }
-    throw new IllegalArgumentException("must be true or false, was '" + value + "'");
+    return ConfigSources.fromSources(env, props, ConfigSources.FileSource.NONE);
   }
 
   /** The API key sent as {@code X-AllStak-Key}. Never logged. */
@@ -176,6 +184,68 @@ public final class AllStakConfig {
     return readTimeout;
   }
 
+  /** Whether open sessions are kept on local disk so that a killed process's session is still ended. */
+  public boolean enableSessionStore() {
+    return enableSessionStore;
+  }
+
+  /**
+   * The folder the session store lives in, or {@code null} when none was set: then {@code
+   * ALLSTAK_CACHE_DIR}, the system property {@code allstak.cache-dir} or the per-user cache folder
+   * applies.
+   */
+  public Path cacheDir() {
+    return cacheDir;
+  }
+
+  /** How often the session store records that this process is still alive. */
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  /**
+   * Package prefixes whose frames are the application's own ({@code inApp}); empty means every
+   * frame outside the JDK and the JVM languages' runtimes.
+   */
+  public List<String> inAppPackages() {
+    return inAppPackages;
+  }
+
+  /** Whether personal data (user e-mail, client IP, {@code User-Agent}) may leave the process. */
+  public boolean sendDefaultPii() {
+    return sendDefaultPii;
+  }
+
+  /** The hook that sees every error event before it is sent, or {@code null}. */
+  public BeforeSend beforeSend() {
+    return beforeSend;
+  }
+
+  /** The most error events waiting to be sent; more are dropped and counted. */
+  public int maxQueueSize() {
+    return maxQueueSize;
+  }
+
+  /** Whether {@link AllStak#init(AllStakConfig)} installs the default uncaught-exception handler. */
+  public boolean enableUncaughtExceptionHandler() {
+    return enableUncaughtExceptionHandler;
+  }
+
+  /** The listeners told about the session's start, status changes and end. */
+  public List<SessionListener> sessionListeners() {
+    return sessionListeners;
+  }
+
+  /** Whether {@code option} (a builder method name) was set on the builder. */
+  boolean isExplicit(String option) {
+    return explicitOptions.contains(option);
+  }
+
+  /** Where the release came from, for the DEBUG line; null when there is no release. */
+  String releaseOrigin() {
+    return releaseOrigin;
+  }
+
   /** Returns a builder holding this configuration's values. */
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -188,6 +258,17 @@ public final class AllStakConfig {
     b.shutdownTimeout = shutdownTimeout;
     b.connectTimeout = connectTimeout;
     b.readTimeout = readTimeout;
+    b.enableSessionStore = enableSessionStore;
+    b.cacheDir = cacheDir;
+    b.heartbeatInterval = heartbeatInterval;
+    b.inAppPackages.addAll(inAppPackages);
+    b.sendDefaultPii = sendDefaultPii;
+    b.beforeSend = beforeSend;
+    b.maxQueueSize = maxQueueSize;
+    b.enableUncaughtExceptionHandler = enableUncaughtExceptionHandler;
+    b.sessionListeners.addAll(sessionListeners);
+    b.explicitOptions.addAll(explicitOptions);
+    b.releaseOrigin = releaseOrigin;
     return b;
   }
 
@@ -201,6 +282,15 @@ public final class AllStakConfig {
         + ", shutdownTimeout=" + shutdownTimeout
         + ", connectTimeout=" + connectTimeout
         + ", readTimeout=" + readTimeout
+        + ", enableSessionStore=" + enableSessionStore
+        + ", cacheDir=" + cacheDir
+        + ", heartbeatInterval=" + heartbeatInterval
+        + ", inAppPackages=" + inAppPackages
+        + ", sendDefaultPii=" + sendDefaultPii
+        + ", beforeSend=" + (beforeSend != null)
+        + ", maxQueueSize=" + maxQueueSize
+        + ", enableUncaughtExceptionHandler=" + enableUncaughtExceptionHandler
+        + ", sessionListeners=" + sessionListeners.size()
         + '}';
   }
 
@@ -215,6 +305,17 @@ public final class AllStakConfig {
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration readTimeout = DEFAULT_READ_TIMEOUT;
+    private boolean enableSessionStore = true;
+    private Path cacheDir;
+    private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+    private final List<String> inAppPackages = new ArrayList<>();
+    private boolean sendDefaultPii;
+    private BeforeSend beforeSend;
+    private int maxQueueSize = DEFAULT_MAX_QUEUE_SIZE;
+    private boolean enableUncaughtExceptionHandler = true;
+    private final List<SessionListener> sessionListeners = new ArrayList<>();
+    private final Set<String> explicitOptions = new HashSet<>();
+    private String releaseOrigin;
 
     private Builder() {}
 
@@ -234,6 +335,7 @@ public final class AllStakConfig {
         }
       }
       this.apiKey = trimmed;
+      explicitOptions.add("apiKey");
       return this;
     }
 
@@ -263,24 +365,47 @@ public final class AllStakConfig {
             "host must be an http(s) URL with a host name and no query, was '" + host + "'");
       }
       this.host = h;
+      explicitOptions.add("host");
       return this;
     }
 
-    /** The release sessions are counted under, such as {@code my-app@1.4.2}; no default. */
+    /**
+     * The release sessions and events are counted under, such as {@code my-app@1.4.2}; at most 200
+     * characters.
+     *
+     * <p>When no source sets it, {@link AllStak#init(AllStakConfig)} resolves one, first found
+     * wins: a CI or platform commit variable ({@code GITHUB_SHA}, {@code CI_COMMIT_SHA}, {@code
+     * BITBUCKET_COMMIT}, {@code CIRCLE_SHA1}, {@code TRAVIS_COMMIT}, {@code BUILDKITE_COMMIT},
+     * {@code DRONE_COMMIT_SHA}, {@code SEMAPHORE_GIT_SHA}, {@code BUILD_SOURCEVERSION}, {@code
+     * CODEBUILD_RESOLVED_SOURCE_VERSION}, {@code GIT_COMMIT}, {@code HEROKU_SLUG_COMMIT}, {@code
+     * SOURCE_VERSION}, {@code VERCEL_GIT_COMMIT_SHA}, {@code RENDER_GIT_COMMIT}, {@code
+     * RAILWAY_GIT_COMMIT_SHA}), then {@code Implementation-Title@Implementation-Version} from the
+     * manifest of the application's main jar. Without a release no session is sent.
+     */
     public Builder release(String release) {
       this.release = optionalText("release", release, 200);
+      this.releaseOrigin = release == null ? null : "AllStakConfig.Builder.release";
+      markExplicit("release", release);
+      return this;
+    }
+
+    Builder release(String release, String origin) {
+      release(release);
+      this.releaseOrigin = origin;
       return this;
     }
 
     /** The environment, such as {@code production}; no default. */
     public Builder environment(String environment) {
       this.environment = optionalText("environment", environment, 64);
+      markExplicit("environment", environment);
       return this;
     }
 
     /** Whether {@code AllStak.init} starts the session; default {@code true}. */
     public Builder enableAutoSessionTracking(boolean enable) {
       this.enableAutoSessionTracking = enable;
+      explicitOptions.add("enableAutoSessionTracking");
       return this;
     }
 
@@ -290,24 +415,140 @@ public final class AllStakConfig {
      */
     public Builder enableInTests(boolean enable) {
       this.enableInTests = enable;
+      explicitOptions.add("enableInTests");
       return this;
     }
 
     /** The most that ending the session may add to the host's shutdown; default 2 s, at most 60 s. */
     public Builder shutdownTimeout(Duration timeout) {
       this.shutdownTimeout = positive("shutdownTimeout", timeout, Duration.ofSeconds(60));
+      explicitOptions.add("shutdownTimeout");
       return this;
     }
 
     /** TCP connect timeout of one request; default 5 s. */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive("connectTimeout", timeout, Duration.ofMinutes(5));
+      explicitOptions.add("connectTimeout");
       return this;
     }
 
     /** Read timeout of one request; default 10 s. */
     public Builder readTimeout(Duration timeout) {
       this.readTimeout = positive("readTimeout", timeout, Duration.ofMinutes(5));
+      explicitOptions.add("readTimeout");
+      return this;
+    }
+
+    /**
+     * Package prefixes of the application's own code, such as {@code com.acme}; default none. A
+     * frame is {@code inApp} when its class is in one of these packages or below. With none, every
+     * frame is {@code inApp} except those of the JDK ({@code java.}, {@code javax.}, {@code jdk.},
+     * {@code sun.}, {@code com.sun.}, {@code jakarta.}) and of the Kotlin, Scala and Groovy
+     * runtimes. Each call replaces the list.
+     */
+    public Builder inAppPackages(List<String> packages) {
+      Objects.requireNonNull(packages, "inAppPackages must not be null");
+      List<String> checked = new ArrayList<>(packages.size());
+      for (String p : packages) {
+        checked.add(packageName(p));
+      }
+      inAppPackages.clear();
+      inAppPackages.addAll(checked);
+      explicitOptions.add("inAppPackages");
+      return this;
+    }
+
+    /**
+     * Whether personal data leaves the process: the user's e-mail and IP address and the request's
+     * {@code User-Agent}; default {@code false}. Off, they are removed from every event whatever
+     * the integration or a {@link BeforeSend} hook put there.
+     */
+    public Builder sendDefaultPii(boolean send) {
+      this.sendDefaultPii = send;
+      explicitOptions.add("sendDefaultPii");
+      return this;
+    }
+
+    /** The hook that may change or drop each error event before it is sent; default none. */
+    public Builder beforeSend(BeforeSend hook) {
+      this.beforeSend = Objects.requireNonNull(hook, "beforeSend must not be null");
+      explicitOptions.add("beforeSend");
+      return this;
+    }
+
+    /**
+     * The most error events waiting to be sent, from 1 to {@value #MAX_QUEUE_SIZE_LIMIT}; default
+     * {@value #DEFAULT_MAX_QUEUE_SIZE}. When the queue is full a new event is dropped and counted;
+     * the session still counts the error.
+     */
+    public Builder maxQueueSize(int size) {
+      if (size < 1 || size > MAX_QUEUE_SIZE_LIMIT) {
+        throw new IllegalArgumentException(
+            "maxQueueSize must be between 1 and " + MAX_QUEUE_SIZE_LIMIT + ", was " + size);
+      }
+      this.maxQueueSize = size;
+      explicitOptions.add("maxQueueSize");
+      return this;
+    }
+
+    /**
+     * Whether {@code AllStak.init} installs a default uncaught-exception handler that reports
+     * crashes and then calls the handler installed before it; default {@code true}.
+     */
+    public Builder enableUncaughtExceptionHandler(boolean enable) {
+      this.enableUncaughtExceptionHandler = enable;
+      explicitOptions.add("enableUncaughtExceptionHandler");
+      return this;
+    }
+
+    /**
+     * Adds a listener told about the session's start, status changes and end; default none. See
+     * {@link SessionListener} for the thread the callbacks run on.
+     */
+    public Builder addSessionListener(SessionListener listener) {
+      sessionListeners.add(Objects.requireNonNull(listener, "sessionListener must not be null"));
+      explicitOptions.add("sessionListeners");
+      return this;
+    }
+
+    /**
+     * Whether to keep open sessions on local disk, so that the session of a process that was killed
+     * (SIGKILL, out of memory, power cut) or whose end could not be delivered is ended by the next
+     * start; default {@code true}. The environment variable {@code ALLSTAK_SESSION_STORE=false} or
+     * the system property {@code allstak.session-store=false} also turn it off.
+     */
+    public Builder enableSessionStore(boolean enable) {
+      this.enableSessionStore = enable;
+      explicitOptions.add("enableSessionStore");
+      return this;
+    }
+
+    /**
+     * The folder the session store lives in; by default {@code ALLSTAK_CACHE_DIR}, the system
+     * property {@code allstak.cache-dir}, or else the per-user cache folder ({@code
+     * $XDG_CACHE_HOME/allstak} or {@code ~/.cache/allstak} on Linux, {@code ~/Library/Caches/allstak}
+     * on macOS, {@code %LOCALAPPDATA%\allstak\cache} on Windows). The store keeps its files in
+     * {@code sessions-v1/<hash of host and key>} under it.
+     */
+    public Builder cacheDir(Path cacheDir) {
+      Objects.requireNonNull(cacheDir, "cacheDir must not be null");
+      this.cacheDir = cacheDir;
+      explicitOptions.add("cacheDir");
+      return this;
+    }
+
+    /**
+     * How often the session store records that the process is alive, which bounds how much of a
+     * killed process's session length is lost; default 30 s, at least 100 ms, at most 1 hour.
+     */
+    public Builder heartbeatInterval(Duration interval) {
+      Duration checked = positive("heartbeatInterval", interval, Duration.ofHours(1));
+      if (checked.compareTo(Duration.ofMillis(100)) < 0) {
+        throw new IllegalArgumentException("heartbeatInterval must be at least 100ms, was " + interval);
+      }
+      this.heartbeatInterval = checked;
+      explicitOptions.add("heartbeatInterval");
       return this;
     }
 
@@ -323,6 +564,15 @@ public final class AllStakConfig {
       return new AllStakConfig(this);
     }
 
+    /** Null unsets an option, so that the other sources may fill it again. */
+    private void markExplicit(String option, Object value) {
+      if (value != null) {
+        explicitOptions.add(option);
+      } else {
+        explicitOptions.remove(option);
+      }
+    }
+
     private static String optionalText(String option, String value, int maxLength) {
       if (value == null) {
         return null;
@@ -335,6 +585,27 @@ public final class AllStakConfig {
         throw new IllegalArgumentException(option + " must be at most " + maxLength + " characters");
       }
       return v;
+    }
+
+    private static String packageName(String value) {
+      if (value == null) {
+        throw new NullPointerException("inAppPackages must not contain null");
+      }
+      String p = value.trim();
+      while (p.endsWith(".")) {
+        p = p.substring(0, p.length() - 1);
+      }
+      if (p.isEmpty()) {
+        throw new IllegalArgumentException("inAppPackages must not contain a blank package");
+      }
+      for (int i = 0; i < p.length(); i++) {
+        char c = p.charAt(i);
+        boolean misplacedDot = c == '.' && (i == 0 || p.charAt(i - 1) == '.');
+        if (!(Character.isJavaIdentifierPart(c) || c == '.') || misplacedDot) {
+          throw new IllegalArgumentException("inAppPackages must hold package names, was '" + value + "'");
+        }
+      }
+      return p;
     }
 
     private static Duration positive(String option, Duration value, Duration max) {

@@ -106,7 +106,8 @@ class AllStakInitTest {
     long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1);
 
     assertThat(initMs).as("init waits on no network").isLessThan(500);
-    assertThat(closeMs).isBetween(shutdownTimeout.toMillis() - 50, shutdownTimeout.toMillis() + 400);
+    // It does wait for the backend (most of the budget), and never past the budget plus scheduling slack.
+    assertThat(closeMs).isBetween(shutdownTimeout.toMillis() / 2, shutdownTimeout.toMillis() + 300);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static dev.allstak.testing.Backend.take;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import dev.allstak.testing.Backend;
 import dev.allstak.testing.ChildJvm;
 import dev.allstak.testing.apps.InitAndExitApp;
@@ -30,8 +31,8 @@ class ShutdownHookChildJvmTest {
     server.shutdown();
   }
 
-  private ChildJvm app() {
-    return ChildJvm.of(InitAndExitApp.class)
+  private ChildJvm.Builder app() {
+    return ChildJvm.builder(InitAndExitApp.class)
         .env("ALLSTAK_API_KEY", Backend.API_KEY)
         .env("ALLSTAK_HOST", Backend.url(server, ""))
         .env("ALLSTAK_RELEASE", "child@1.0.0");
@@ -42,8 +43,8 @@ class ShutdownHookChildJvmTest {
     server.enqueue(new MockResponse().setResponseCode(202));
     server.enqueue(new MockResponse().setResponseCode(202));
 
-    ChildJvm.Running child = app().start();
-    assertThat(child.waitFor(30)).as(child.output()).isZero();
+    ChildJvm.Result child = app().start().waitFor(Duration.ofSeconds(30));
+    assertThat(child.exitCode()).as(child.toString()).isZero();
 
     RecordedRequest start = take(server, 5);
     RecordedRequest end = take(server, 5);
@@ -51,7 +52,7 @@ class ShutdownHookChildJvmTest {
     assertThat(end.getPath()).isEqualTo("/ingest/v1/sessions/end");
     JsonNode endBody = json(end);
     String id = json(start).get("sessionId").asText();
-    assertThat(child.output()).contains("SESSION " + id);
+    assertThat(child.stdout()).contains("SESSION " + id);
     assertThat(endBody.get("sessionId").asText()).isEqualTo(id);
     assertThat(endBody.get("status").asText()).isEqualTo("ok");
     assertThat(endBody.get("durationMs").asLong()).isGreaterThanOrEqualTo(0);
@@ -64,25 +65,25 @@ class ShutdownHookChildJvmTest {
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
 
     long t0 = System.nanoTime();
-    ChildJvm.Running child = app().start();
-    int exit = child.waitFor(30);
+    ChildJvm.Result child = app().start().waitFor(Duration.ofSeconds(30));
     long tookMs = (System.nanoTime() - t0) / 1_000_000;
 
-    assertThat(exit).as(child.output()).isZero();
+    assertThat(child.exitCode()).as(child.toString()).isZero();
     // JVM start-up plus the 2 s default shutdown timeout; generous for a loaded 2-core machine.
     assertThat(tookMs).isLessThan(2_000 + 4_000);
-    assertThat(child.output()).doesNotContain(Backend.API_KEY);
+    assertThat(child.stdout() + child.stderr()).doesNotContain(Backend.API_KEY);
   }
 
   @Test
   void aMissingKeyGivesOneErrorNamingItAndAnAppThatRunsOn() throws Exception {
-    ChildJvm.Running child = ChildJvm.of(InitAndExitApp.class)
+    ChildJvm.Result child = ChildJvm.builder(InitAndExitApp.class)
         .env("ALLSTAK_HOST", Backend.url(server, ""))
         .env("ALLSTAK_RELEASE", "child@1.0.0")
-        .start();
+        .start().waitFor(Duration.ofSeconds(30));
 
-    assertThat(child.waitFor(30)).isZero();
-    assertThat(child.output()).contains("ERROR").contains("ALLSTAK_API_KEY").contains("SESSION null");
+    assertThat(child.exitCode()).isZero();
+    assertThat(child.stdout() + child.stderr()).contains("ERROR").contains("ALLSTAK_API_KEY");
+    assertThat(child.stdout()).contains("SESSION null");
     assertThat(server.getRequestCount()).isZero();
   }
 }

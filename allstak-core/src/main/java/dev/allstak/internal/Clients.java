@@ -3,6 +3,7 @@ package dev.allstak.internal;
 import dev.allstak.AllStakClient;
 import dev.allstak.AllStakConfig;
 import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.store.SessionStore;
 import dev.allstak.internal.transport.HttpTransport;
 import java.util.Map;
 import java.util.Properties;
@@ -15,7 +16,10 @@ public final class Clients {
 
   private Clients() {}
 
-  /** A working client, or one that does nothing under a test runner; its session is started as configured. */
+  /**
+   * A working client, or one that does nothing under a test runner; its shutdown hook and
+   * uncaught-exception handler are installed and its session started as configured.
+   */
   public static AllStakClient create(AllStakConfig config, Map<String, String> env, Properties sysProps) {
     String runner = TestRunnerDetector.detect(sysProps);
     if (runner != null) {
@@ -26,9 +30,14 @@ public final class Clients {
       }
       log.info("AllStak: running under a test runner ({}) and reporting, as enableInTests asks", runner);
     }
+    HttpTransport transport = new HttpTransport(config, Clock.SYSTEM);
+    SessionStore store = SessionStore.create(config, env, sysProps, transport, Clock.SYSTEM);
     DefaultAllStakClient client =
-        new DefaultAllStakClient(config, new HttpTransport(config, Clock.SYSTEM), Clock.SYSTEM, SessionEvents.NONE);
+        new DefaultAllStakClient(config, transport, Clock.SYSTEM, SessionEvents.NONE, store);
     client.installShutdownHook();
+    if (config.enableUncaughtExceptionHandler()) {
+      client.installUncaughtExceptionHandler();
+    }
     if (config.enableAutoSessionTracking()) {
       client.sessionTracker().start();
     }

@@ -20,9 +20,21 @@ public final class DaemonThreadFactory implements ThreadFactory {
   @Override
   public Thread newThread(Runnable task) {
     int n = count.incrementAndGet();
-    Thread t = new Thread(task, n == 1 ? name : name + "-" + n);
+    Thread t = new SdkThread(task, n == 1 ? name : name + "-" + n);
     t.setDaemon(true);
     t.setContextClassLoader(null);
     return t;
+  }
+
+  /** Whether {@code thread} is one of the SDK's own, made by this factory. */
+  public static boolean isSdkThread(Thread thread) {
+    return thread instanceof SdkThread;
+  }
+
+  /** Marks the SDK's threads, so that their failures are never taken for the host's crashes. */
+  private static final class SdkThread extends Thread {
+    SdkThread(Runnable task, String name) {
+      super(task, name);
+    }
   }
 }

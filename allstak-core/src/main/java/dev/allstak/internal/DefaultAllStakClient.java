@@ -2,41 +2,93 @@ package dev.allstak.internal;
 
 import dev.allstak.AllStakClient;
 import dev.allstak.AllStakConfig;
+import dev.allstak.AllStakMetrics;
 import dev.allstak.RequestContext;
+import dev.allstak.UserSession;
+import dev.allstak.internal.event.EventPipeline;
+import dev.allstak.internal.event.UncaughtHandler;
 import dev.allstak.internal.session.DefaultSessionTracker;
+import dev.allstak.internal.session.NoopUserSession;
 import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.session.UserSessions;
+import dev.allstak.internal.store.SessionStore;
+import dev.allstak.internal.store.StoreEvents;
 import dev.allstak.internal.transport.Transport;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The working client: one session tracker, one transport, one shutdown hook. Not public API. */
+/**
+ * The working client: one session tracker, one error-event pipeline, one transport, one shutdown
+ * hook and, when installed, one uncaught-exception handler. Not public API.
+ *
+ * <p>Shutting down (by {@link #close()} or the JVM's shutdown hook) spends at most {@code
+ * shutdownTimeout} in all: up to half of it flushing the error events already captured (a crash's
+ * fatal event among them), then what is left ending the session, so that the backend sees a crash's
+ * event before the session's {@code crashed} end.
+ */
 public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   private static final Logger log = LoggerFactory.getLogger(DefaultAllStakClient.class);
 
+  /** The most of shutdownTimeout kept for the session store to stop its thread and release its lock. */
+  private static final long STORE_RESERVE_MAX_MILLIS = 200;
+
   private final AllStakConfig config;
+  private final Clock clock;
   private final Transport transport;
   private final ThreadPoolExecutor sessionExecutor;
+  private final Counters counters = new Counters();
+  private final EventPipeline pipeline;
   private final DefaultSessionTracker tracker;
+  private final SessionStore store;
+  private final UserSessions userSessions;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch shutDown = new CountDownLatch(1);
+  private volatile User user = User.NONE;
   private volatile Thread shutdownHook;
+  private volatile UncaughtHandler uncaughtHandler;
 
   public DefaultAllStakClient(AllStakConfig config, Transport transport, Clock clock, SessionEvents events) {
+    this(config, transport, clock, events, SessionStore.disabled());
+  }
+
+  /**
+   * A client whose sessions are kept in {@code store}; starts the store's thread, which ends the
+   * sessions of dead processes without delaying the caller.
+   */
+  public DefaultAllStakClient(
+      AllStakConfig config, Transport transport, Clock clock, SessionEvents events, SessionStore store) {
     this.config = config;
+    this.clock = clock;
     this.transport = transport;
     // One lazily created daemon thread that goes away when idle; the queue only ever holds a start.
     this.sessionExecutor = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(8), new DaemonThreadFactory("session"));
     this.sessionExecutor.allowCoreThreadTimeOut(true);
-    this.tracker = new DefaultSessionTracker(transport, clock, sessionExecutor, events,
+    this.pipeline = new EventPipeline(config, transport, clock, counters, new DaemonThreadFactory("events"));
+    this.store = store;
+    // Listeners and counters see every session; the store, outermost, keeps one record per session.
+    SessionEvents clientEvents = new ClientSessionEvents(counters, config.sessionListeners(), pipeline, events);
+    StoreEvents storeEvents = store.eventsFor(clientEvents);
+    this.tracker = new DefaultSessionTracker(transport, clock, sessionExecutor, storeEvents,
         config.shutdownTimeout().toNanos(), config.release(), config.environment());
+    storeEvents.countErrorsOf(tracker);
+    this.userSessions = new UserSessions(transport, clock, () -> store.eventsFor(clientEvents),
+        config.shutdownTimeout().toNanos(), config.release(), config.environment());
+    store.start();
   }
 
-  /** Registers the JVM shutdown hook that ends the session with its accumulated status. */
+  /** The crash-safe session store, for counters and integrations that track sessions of their own. */
+  public SessionStore sessionStore() {
+    return store;
+  }
+
+  /** Registers the JVM shutdown hook that flushes events and ends the sessions. */
   public void installShutdownHook() {
     Thread hook = new DaemonThreadFactory("shutdown").newThread(this::endOnShutdown);
     try {
@@ -47,12 +99,69 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     }
   }
 
+  /**
+   * Installs the default uncaught-exception handler that reports crashes, chaining the one installed
+   * before; does nothing when this client installed one already or is closed.
+   */
+  public void installUncaughtExceptionHandler() {
+    if (closed.get() || uncaughtHandler != null) {
+      return;
+    }
+    uncaughtHandler = UncaughtHandler.install(this::onUncaughtException);
+  }
+
+  private void onUncaughtException(Thread thread, Throwable throwable) {
+    if (closed.get()) {
+      return;
+    }
+    tracker.recordCrash();
+    User u = user;
+    pipeline.captureFatal(thread, throwable, tracker.currentSessionId(), u.id, u.email);
+  }
+
   private void endOnShutdown() {
+    if (closed.compareAndSet(false, true)) {
+      shutDown();
+      return;
+    }
+    // close() is running on another thread: keep the JVM alive until it is done.
+    awaitShutDown();
+  }
+
+  private void awaitShutDown() {
     try {
-      tracker.end();
-      transport.close();
+      shutDown.await(config.shutdownTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Spends at most {@code shutdownTimeout} in all: up to half flushing captured events (a crash's
+   * fatal event first), then ending the application's and the users' sessions, keeping a fifth of
+   * the budget (at most {@value #STORE_RESERVE_MAX_MILLIS} ms) for the store to put undelivered ends
+   * on disk and release its lock; then stops every thread.
+   */
+  private void shutDown() {
+    long start = clock.nanoTime();
+    long budget = config.shutdownTimeout().toNanos();
+    long deadline = start + budget;
+    long endDeadline = deadline - Math.min(budget / 5, TimeUnit.MILLISECONDS.toNanos(STORE_RESERVE_MAX_MILLIS));
+    try {
+      pipeline.flush(start + budget / 2);
+      userSessions.endAll();
+      tracker.end(null, clock.nanoTime(), endDeadline);
+      userSessions.close(endDeadline);
     } catch (Throwable t) {
-      log.warn("AllStak: could not end the session at shutdown", t);
+      log.warn("AllStak: could not end the sessions cleanly", t);
+    } finally {
+      pipeline.stop();
+      sessionExecutor.shutdownNow();
+      // Cancels calls in flight first, so that no store delivery holds the store's thread.
+      transport.close();
+      store.close(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - clock.nanoTime()));
+      pipeline.awaitTermination(deadline);
+      shutDown.countDown();
     }
   }
 
@@ -83,15 +192,43 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
 
   @Override
   public void captureException(Throwable throwable, Map<String, ?> metadata, RequestContext request) {
-    // Error events arrive with the error-capture work; the session already counts the error.
-    if (throwable != null && !closed.get()) {
+    if (throwable == null || closed.get()) {
+      return;
+    }
+    try {
+      // The session counts the error whatever becomes of the event.
       tracker.recordError();
+      User u = user;
+      pipeline.capture(throwable, metadata, request, tracker.currentSessionId(), u.id, u.email);
+    } catch (RuntimeException e) {
+      log.debug("AllStak: could not capture an exception", e);
     }
   }
 
   @Override
   public void setUser(String userId) {
+    setUser(userId, null);
+  }
+
+  @Override
+  public void setUser(String userId, String email) {
+    user = userId == null && email == null ? User.NONE : new User(userId, email);
     tracker.setUserId(userId);
+  }
+
+  @Override
+  public UserSession startUserSession(String userId) {
+    return closed.get() ? NoopUserSession.INSTANCE : userSessions.start(userId);
+  }
+
+  @Override
+  public int activeUserSessions() {
+    return userSessions.active();
+  }
+
+  @Override
+  public AllStakMetrics metrics() {
+    return counters.snapshot(transport.retries());
   }
 
   @Override
@@ -99,21 +236,28 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     return !closed.get();
   }
 
+  /**
+   * Flushes the captured events and ends the sessions within {@code shutdownTimeout}, then removes
+   * the shutdown hook and the uncaught-exception handler and stops the SDK's threads. Idempotent.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
-      // Another close is under way: like it, return only once the session has ended.
-      tracker.end();
+      // Another close (or the shutdown hook) is under way: like it, return only once it is done.
+      awaitShutDown();
       return;
     }
     try {
+      UncaughtHandler handler = uncaughtHandler;
+      if (handler != null) {
+        handler.uninstall();
+        uncaughtHandler = null;
+      }
       removeShutdownHook();
-      tracker.end();
     } catch (Throwable t) {
       log.warn("AllStak: could not close the client cleanly", t);
     } finally {
-      sessionExecutor.shutdownNow();
-      transport.close();
+      shutDown();
     }
   }
 
@@ -126,7 +270,20 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {
-      // The JVM is shutting down and the hook is running or has run: it ends the session itself.
+      // The JVM is shutting down and the hook is running or has run: it waits for this close.
+    }
+  }
+
+  /** The application's user, read and replaced as one value. */
+  private static final class User {
+    static final User NONE = new User(null, null);
+
+    final String id;
+    final String email;
+
+    User(String id, String email) {
+      this.id = id;
+      this.email = email;
     }
   }
 }

@@ -115,6 +115,7 @@ class ClientStressTest {
         .host(server.url())
         .release("stress@1.0.0")
         .enableInTests(true)
+        .cacheDir(Stores.fresh())
         .build());
     SessionTracker tracker = client.sessionTracker();
     int perThread = 3_000;
@@ -181,6 +182,7 @@ class ClientStressTest {
         .host(server.url())
         .release("stress@1.0.0")
         .enableInTests(true)
+        .cacheDir(Stores.fresh())
         .enableAutoSessionTracking(autoStart)
         .shutdownTimeout(Duration.ofSeconds(2))
         .build());

@@ -81,6 +81,7 @@ class FaultSuiteTest {
         .release("faults@1.0.0")
         .environment("test")
         .enableInTests(true)
+        .cacheDir(Stores.fresh())
         .shutdownTimeout(SHUTDOWN_TIMEOUT);
   }
 
@@ -185,9 +186,7 @@ class FaultSuiteTest {
           .noneMatch(c -> c.path.equals(END_PATH) && c.seq < firstAcceptedStart);
       assertThat(starts).as("attempts at the start").isLessThanOrEqualTo(MAX_ATTEMPTS_PER_PAYLOAD);
       assertThat(ends).as("attempts at the end").isLessThanOrEqualTo(MAX_ATTEMPTS_PER_PAYLOAD);
-      // Error events (once captureException delivers them): each capture accepted at most once,
-      // a permanent refusal never retried. With ACCEPTS faults, add: exactly `captures` accepted,
-      // each carrying sessionId.
+      // Error events: each capture accepted at most once, a permanent refusal never retried.
       List<RequestLog.Call> events = calls.stream().filter(c -> c.path.equals(ERRORS_PATH))
           .collect(Collectors.toList());
       assertThat(events.stream().filter(RequestLog.Call::accepted).count())
@@ -202,6 +201,8 @@ class FaultSuiteTest {
           assertThat(ends).as("one end, accepted, never resent").isEqualTo(1).isEqualTo(endsAccepted);
           assertThat(calls.stream().filter(c -> c.path.equals(END_PATH)).findFirst().get().status)
               .isEqualTo(captures > 0 ? "errored" : "ok");
+          assertThat(events).as("each capture delivered once, with the session's id").hasSize(captures)
+              .allMatch(c -> c.accepted() && sessionId.equals(c.sessionId));
           break;
         case REJECTS:
           assertThat(RequestLog.sessionCalls(calls)).as("one request, not retried, no end after a refused start")

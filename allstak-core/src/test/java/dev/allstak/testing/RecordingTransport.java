@@ -2,51 +2,141 @@ package dev.allstak.testing;
 
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-/** Records every payload sent and answers with an outcome chosen per path. */
+/**
+ * A {@link Transport} that records what it is asked to send and answers as the test says: at once
+ * with an outcome per path, or not at all until {@link #release()} (a backend that hangs).
+ */
 public final class RecordingTransport implements Transport {
 
-  /** One payload as the tracker handed it over. */
+  /** One payload the SDK tried to send. */
   public static final class Sent {
     public final String path;
     public final Map<String, Object> body;
+    public final String thread;
 
-    Sent(String path, Map<String, Object> body) {
+    Sent(String path, Map<String, Object> body, String thread) {
       this.path = path;
       this.body = body;
+      this.thread = thread;
     }
   }
 
   private final List<Sent> sent = new ArrayList<>();
   private volatile Function<String, Outcome> answer = path -> Outcome.DELIVERED;
+  private volatile CountDownLatch hang = new CountDownLatch(0);
+  private volatile boolean closed;
+  private long retries;
 
-  public void answer(Function<String, Outcome> answer) {
+  /** Answers every send with {@code outcome}. */
+  public RecordingTransport answer(Outcome outcome) {
+    this.answer = path -> outcome;
+    return this;
+  }
+
+  /** Answers each send with what {@code answer} gives for its path. */
+  public RecordingTransport answer(Function<String, Outcome> answer) {
     this.answer = answer;
+    return this;
+  }
+
+  /** From now on, sends block until {@link #release()}, their deadline, their abort or close. */
+  public RecordingTransport hang() {
+    this.hang = new CountDownLatch(1);
+    return this;
+  }
+
+  /** Lets blocked sends go on to their answer. */
+  public void release() {
+    hang.countDown();
+  }
+
+  public void setRetries(long retries) {
+    this.retries = retries;
   }
 
   @Override
   public Outcome send(String path, Map<String, Object> body, long deadlineNanos, CountDownLatch abort) {
-    synchronized (sent) {
-      sent.add(new Sent(path, body));
+    synchronized (this) {
+      sent.add(new Sent(path, body, Thread.currentThread().getName()));
+      notifyAll();
     }
-    return answer.apply(path);
+    CountDownLatch gate = hang;
+    try {
+      while (gate.getCount() > 0) {
+        if (closed || (abort != null && abort.getCount() == 0)) {
+          return Outcome.FAILED;
+        }
+        long remaining = deadlineNanos - System.nanoTime();
+        if (remaining <= 0) {
+          return Outcome.FAILED;
+        }
+        gate.await(Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(20)), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Outcome.FAILED;
+    }
+    return closed ? Outcome.FAILED : answer.apply(path);
   }
 
-  public List<Sent> sent() {
-    synchronized (sent) {
-      return new ArrayList<>(sent);
+  /** Everything sent to {@code path} so far, in order. */
+  public synchronized List<Sent> sent(String path) {
+    List<Sent> out = new ArrayList<>();
+    for (Sent s : sent) {
+      if (s.path.equals(path)) {
+        out.add(s);
+      }
     }
+    return out;
   }
 
-  public long count(String path) {
-    return sent().stream().filter(s -> s.path.equals(path)).count();
+  /** Everything sent so far, in order. */
+  public synchronized List<Sent> all() {
+    return new ArrayList<>(sent);
+  }
+
+  /** Waits until {@code count} payloads went to {@code path}; fails at the deadline. */
+  public synchronized List<Sent> await(String path, int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (sent(path).size() < count) {
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) {
+        throw new AssertionError("expected " + count + " sends to " + path + ", saw " + sent(path).size());
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, remaining);
+    }
+    return sent(path);
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    closed = true;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public long retries() {
+    return retries;
+  }
+
+  /** Everything sent so far, in order. */
+  public List<Sent> sent() {
+    return all();
+  }
+
+  /** How many payloads went to {@code path}. */
+  public long count(String path) {
+    return sent(path).size();
+  }
 }

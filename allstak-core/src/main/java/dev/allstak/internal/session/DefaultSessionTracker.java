@@ -39,6 +39,7 @@ public final class DefaultSessionTracker implements SessionTracker {
   private final Executor executor;
   private final SessionEvents events;
   private final long shutdownTimeoutNanos;
+  private final long startRetryWindowNanos;
   private final String release;
   private final String environment;
   private final AtomicReference<Session> current = new AtomicReference<>();
@@ -53,11 +54,29 @@ public final class DefaultSessionTracker implements SessionTracker {
       long shutdownTimeoutNanos,
       String release,
       String environment) {
+    this(transport, clock, executor, events, shutdownTimeoutNanos, START_RETRY_WINDOW_NANOS, release, environment);
+  }
+
+  /**
+   * A tracker whose background start gives up after {@code startRetryWindowNanos}; the end then
+   * sends the start itself. User sessions use a short window so that a backend that is down does
+   * not hold their shared thread for a minute per session.
+   */
+  public DefaultSessionTracker(
+      Transport transport,
+      Clock clock,
+      Executor executor,
+      SessionEvents events,
+      long shutdownTimeoutNanos,
+      long startRetryWindowNanos,
+      String release,
+      String environment) {
     this.transport = transport;
     this.clock = clock;
     this.executor = executor;
     this.events = events;
     this.shutdownTimeoutNanos = shutdownTimeoutNanos;
+    this.startRetryWindowNanos = startRetryWindowNanos;
     this.release = release;
     this.environment = environment;
   }
@@ -104,7 +123,7 @@ public final class DefaultSessionTracker implements SessionTracker {
     Outcome outcome = Outcome.FAILED;
     try {
       outcome = transport.send(SessionPayloads.START_PATH, SessionPayloads.start(session.info),
-          clock.nanoTime() + START_RETRY_WINDOW_NANOS, session.abortStart);
+          clock.nanoTime() + startRetryWindowNanos, session.abortStart);
     } catch (Throwable t) {
       rethrowIfFatal(t);
       log.warn("AllStak: could not post the session start", t);
@@ -122,22 +141,39 @@ public final class DefaultSessionTracker implements SessionTracker {
 
   @Override
   public void end(SessionStatus status) {
+    long now = clock.nanoTime();
+    end(status, now, now + shutdownTimeoutNanos);
+  }
+
+  /**
+   * Ends the session as {@link #end(SessionStatus)} does, but by {@code deadlineNanos}: the client's
+   * shutdown shares one budget between flushing error events and ending the session.
+   */
+  public void endBy(SessionStatus status, long deadlineNanos) {
+    end(status, clock.nanoTime(), deadlineNanos);
+  }
+
+  /**
+   * Ends the session with {@code durationMs} up to {@code activeUntilNanos} (the last time it was
+   * active, on the clock's monotonic scale), delivering until {@code deadlineNanos}. Lets a caller
+   * end a session later than its last activity, or share one deadline among several ends.
+   */
+  public void end(SessionStatus status, long activeUntilNanos, long deadlineNanos) {
     try {
       if (current.get() == null && current.compareAndSet(null, NEVER_STARTED)) {
         return;
       }
       Session session = current.get();
-      long endNanos = clock.nanoTime();
       SessionStatus finalStatus = session.markEnded(status);
       if (finalStatus == null) {
-        // Another caller is ending this session. Return only once that end is done, within our
-        // own bound: otherwise close() would tear the transport down under the end in flight.
-        session.awaitEnd(shutdownTimeoutNanos);
+        // Another caller is ending this session. Return only once that end is done, by our own
+        // deadline: otherwise close() would tear the transport down under the end in flight.
+        session.awaitEnd(deadlineNanos - clock.nanoTime());
         return;
       }
       try {
-        long durationMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(endNanos - session.startNanos));
-        Outcome outcome = deliverEnd(session, finalStatus, durationMs, endNanos + shutdownTimeoutNanos);
+        long durationMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(activeUntilNanos - session.startNanos));
+        Outcome outcome = deliverEnd(session, finalStatus, durationMs, deadlineNanos);
         notify(() -> events.onEnd(session.info, finalStatus, durationMs, outcome));
       } finally {
         session.endDone.countDown();

@@ -1,6 +1,7 @@
 package dev.allstak.internal.session;
 
 import dev.allstak.SessionStatus;
+import dev.allstak.SessionTracker;
 import dev.allstak.internal.transport.Outcome;
 
 /**
@@ -13,6 +14,9 @@ import dev.allstak.internal.transport.Outcome;
 public interface SessionEvents {
 
   SessionEvents NONE = new SessionEvents() {};
+
+  /** Tells a per-session hook which tracker it serves, before that tracker starts. */
+  default void attach(SessionTracker tracker) {}
 
   /** The session was opened; its start is about to be posted. */
   default void onStart(SessionInfo session) {}

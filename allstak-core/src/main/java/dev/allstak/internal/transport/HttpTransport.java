@@ -1,25 +1,34 @@
 package dev.allstak.internal.transport;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allstak.AllStakConfig;
 import dev.allstak.internal.Clock;
+import dev.allstak.internal.DaemonThreadFactory;
 import dev.allstak.internal.RepeatingLog;
 import dev.allstak.internal.SdkInfo;
 import java.io.IOException;
-import java.io.InterruptedIOException;
+import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Dispatcher;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Okio;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,20 +36,37 @@ import org.slf4j.LoggerFactory;
  * Posts payloads with OkHttp, as the ingest contract says: status codes decide between done,
  * dropped, stop-everything and retry. Not public API.
  *
- * <p>Every attempt is bounded by OkHttp's call timeout set to what is left of the caller's
- * deadline, so no DNS lookup, TLS handshake or stalled body can hold a caller past it.
+ * <p>Every attempt runs on the SDK's own {@code allstak-http} threads and is bounded by {@code
+ * connectTimeout + readTimeout} and by what is left of the caller's deadline: when it runs over,
+ * the caller cancels it (which closes its socket), so no DNS lookup, TLS handshake or stalled body
+ * can hold a caller past its deadline.
+ *
+ * <p>Why not OkHttp's own read, write and call timeouts: Okio enforces them on its process-wide
+ * "Okio Watchdog" thread, started from whichever thread first needs it and idle for a minute
+ * after; the same goes for OkHttp's shared task runner. In a servlet container those threads
+ * would carry a web application's context class loader, or keep its {@code WEB-INF/lib} classes
+ * alive, after the application stopped. So the caller's thread never runs OkHttp code that starts
+ * threads, the connection pool has threads of its own ({@link OwnedConnectionPool}), HTTP/2 (whose
+ * connections run on the shared task runner) is off, and {@link #close()} stops every thread.
+ * Session bodies are small: HTTP/1.1 with keep-alive loses nothing.
  */
 public final class HttpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
+  private static final MediaType JSON = MediaType.get("application/json");
   static final long BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   static final long BACKOFF_CAP_NANOS = TimeUnit.SECONDS.toNanos(5);
+  /** How long a caller waits for a body once the status is known (OkHttp's own discard allows 100 ms). */
+  static final long BODY_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** How long close() lets cancelled calls end before it stops the connection pool. */
+  static final long CALLS_END_MILLIS = 100;
 
   private final AllStakConfig config;
+  private final long attemptTimeoutNanos;
   private final String host;
   private final String apiKey;
   private final Clock clock;
-  /** Built on first send; guarded by {@code this}. */
-  private Wire wire;
+  /** Made on first send, on one of our threads: init pays no OkHttp, Okio or Jackson class loading. */
+  private volatile Http lazyHttp;
   private final AtomicBoolean unauthorized = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RepeatingLog transientLog = new RepeatingLog(log);
@@ -52,23 +78,34 @@ public final class HttpTransport implements Transport {
     this.host = config.host();
     this.apiKey = config.apiKey();
     this.clock = clock;
+    this.attemptTimeoutNanos = config.connectTimeout().toNanos() + config.readTimeout().toNanos();
   }
 
-  /**
-   * The OkHttp client and JSON mapper. Loading their classes and the platform's TLS trust store is
-   * most of what the SDK costs a process (a few hundred ms on a small machine), so it happens on
-   * the first send, on the SDK's own thread, never on the thread that calls {@code AllStak.init}.
-   */
-  private static final class Wire {
-    final OkHttpClient http;
-    final MediaType jsonType = MediaType.get("application/json");
-    final ObjectMapper json = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  /** The OkHttp client, its threads and the JSON mapper, made together once. */
+  private static final class Http {
+    final ThreadPoolExecutor callExecutor;
+    final OwnedConnectionPool pool;
+    final OkHttpClient client;
+    // No thread-local buffer recycling: the caller's thread may be a container's, which would keep
+    // a reference to our (web application's) classes in its ThreadLocalMap after we are gone.
+    final ObjectMapper json = new ObjectMapper(JsonFactory.builder()
+        .disable(JsonFactory.Feature.USE_THREAD_LOCAL_FOR_BUFFER_RECYCLING).build())
+        .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
-    Wire(AllStakConfig config) {
-      http = new OkHttpClient.Builder()
+    Http(AllStakConfig config) {
+      // OkHttp's dispatcher caps concurrent calls (5 per host), and so the number of these threads.
+      this.callExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+          new SynchronousQueue<>(), new DaemonThreadFactory("http"));
+      this.pool = OwnedConnectionPool.create(new DaemonThreadFactory("http-pool"));
+      this.client = new OkHttpClient.Builder()
+          .dispatcher(new Dispatcher(callExecutor))
+          .connectionPool(pool.pool())
+          .protocols(Collections.singletonList(Protocol.HTTP_1_1))
           .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-          .readTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
-          .writeTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          // Zero means none: see the class comment. Attempts are bounded by send() instead.
+          .readTimeout(0, TimeUnit.MILLISECONDS)
+          .writeTimeout(0, TimeUnit.MILLISECONDS)
+          .callTimeout(0, TimeUnit.MILLISECONDS)
           // The ingest API does not redirect; a redirect means a wrong host, and following one
           // would resend the key to wherever it points.
           .followRedirects(false)
@@ -76,22 +113,44 @@ public final class HttpTransport implements Transport {
           .retryOnConnectionFailure(false)
           .build();
     }
-  }
 
-  /** The wire, built on first use; null once closed (a closed transport never builds it). */
-  private synchronized Wire wire() {
-    if (wire == null && !closed.get()) {
-      wire = new Wire(config);
+    void close() {
+      client.dispatcher().cancelAll();
+      callExecutor.shutdown();
+      // A call may be reading the end of a body right now, its caller long gone (see Exchange):
+      // let the cancelled calls end before the pool stops, or the connection they hand back would
+      // restart a pool thread, idle for the keep-alive time. Cancelled, they end at once.
+      try {
+        callExecutor.awaitTermination(CALLS_END_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      pool.shutdown();
     }
-    return wire;
   }
 
-  /** Whether the OkHttp client has been built yet. */
-  synchronized boolean wired() {
-    return wire != null;
+  /** The HTTP machinery, made on first use; null once closed. */
+  private Http http() {
+    Http h = lazyHttp;
+    if (h == null) {
+      synchronized (this) {
+        h = lazyHttp;
+        if (h == null && !closed.get()) {
+          h = new Http(config);
+          lazyHttp = h;
+        }
+      }
+    }
+    return h;
+  }
+
+  /** Whether the HTTP machinery has been made yet (tests: it must not be made by init). */
+  boolean wired() {
+    return lazyHttp != null;
   }
 
   /** Retries made since this transport was created (each attempt after the first). */
+  @Override
   public long retries() {
     return retries.get();
   }
@@ -111,13 +170,16 @@ public final class HttpTransport implements Transport {
     if (unauthorized.get()) {
       return Outcome.UNAUTHORIZED;
     }
-    Wire w = wire();
-    if (w == null) {
+    if (closed.get()) {
+      return Outcome.FAILED;
+    }
+    Http http = http();
+    if (http == null) {
       return Outcome.FAILED;
     }
     byte[] bytes;
     try {
-      bytes = w.json.writeValueAsBytes(body);
+      bytes = http.json.writeValueAsBytes(body);
     } catch (IOException e) {
       log.warn("AllStak: could not serialise a payload for {}; dropped", path, e);
       return Outcome.REJECTED;
@@ -126,7 +188,7 @@ public final class HttpTransport implements Transport {
         .url(host + path)
         .header("X-AllStak-Key", apiKey)
         .header("User-Agent", SdkInfo.USER_AGENT)
-        .post(RequestBody.create(bytes, w.jsonType))
+        .post(RequestBody.create(bytes, JSON))
         .build();
 
     for (int attempt = 0; ; attempt++) {
@@ -135,10 +197,19 @@ public final class HttpTransport implements Transport {
         return Outcome.FAILED;
       }
       long waitNanos = -1;
-      Call call = w.http.newCall(request);
-      call.timeout().timeout(remaining, TimeUnit.NANOSECONDS);
-      try (Response response = call.execute()) {
-        int code = response.code();
+      Exchange exchange = Exchange.enqueue(http.client.newCall(request));
+      if (!exchange.await(Math.min(remaining, attemptTimeoutNanos))) {
+        if (Thread.currentThread().isInterrupted() || closed.get()) {
+          return Outcome.FAILED;
+        }
+        transientLog.failure("AllStak: {} timed out", path);
+      } else if (exchange.failure != null) {
+        if (closed.get()) {
+          return Outcome.FAILED;
+        }
+        transientLog.failure("AllStak: could not reach {}{}: {}", host, path, exchange.failure.toString());
+      } else {
+        int code = exchange.code;
         if (code >= 200 && code < 300) {
           transientLog.reset();
           return Outcome.DELIVERED;
@@ -151,22 +222,12 @@ public final class HttpTransport implements Transport {
           return Outcome.UNAUTHORIZED;
         }
         if (code == 408 || code == 429 || code >= 500) {
-          waitNanos = RetryAfter.parseNanos(response.header("Retry-After"), clock.currentTimeMillis());
+          waitNanos = RetryAfter.parseNanos(exchange.retryAfter, clock.currentTimeMillis());
           transientLog.failure("AllStak: {} answered {}; will retry while time allows", path, code);
         } else {
           rejectedLog.failure("AllStak: {} answered {}; payload rejected and dropped", path, code);
           return Outcome.REJECTED;
         }
-      } catch (InterruptedIOException e) {
-        if (Thread.currentThread().isInterrupted()) {
-          return Outcome.FAILED;
-        }
-        transientLog.failure("AllStak: {} timed out: {}", path, e.toString());
-      } catch (IOException e) {
-        if (closed.get()) {
-          return Outcome.FAILED;
-        }
-        transientLog.failure("AllStak: could not reach {}{}: {}", host, path, e.toString());
       }
       if (waitNanos < 0) {
         waitNanos = backoffNanos(attempt);
@@ -207,21 +268,95 @@ public final class HttpTransport implements Transport {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    Wire w;
+    Http h;
     synchronized (this) {
-      w = wire;
+      h = lazyHttp;
     }
-    if (w == null) {
+    if (h == null) {
       return;
     }
     try {
-      // A socket read blocked on a silent backend ignores interrupts: without cancelling, the
-      // sending thread (and through it the host's class loader) lives on until the read timeout.
-      w.http.dispatcher().cancelAll();
-      w.http.dispatcher().executorService().shutdown();
-      w.http.connectionPool().evictAll();
+      h.close();
     } catch (RuntimeException e) {
       log.debug("AllStak: error releasing HTTP resources", e);
+    }
+  }
+
+  /** One attempt, run by OkHttp on an {@code allstak-http} thread while the caller waits. */
+  private static final class Exchange implements Callback {
+    private final Call call;
+    /** The status is known, or the call failed. */
+    private final CountDownLatch answered = new CountDownLatch(1);
+    /** The body has been read (the connection is back in the pool), or the call failed. */
+    private final CountDownLatch done = new CountDownLatch(1);
+    volatile int code;
+    volatile String retryAfter;
+    volatile IOException failure;
+
+    private Exchange(Call call) {
+      this.call = call;
+    }
+
+    static Exchange enqueue(Call call) {
+      Exchange exchange = new Exchange(call);
+      call.enqueue(exchange);
+      return exchange;
+    }
+
+    /**
+     * Waits for the answer; false, with the call cancelled, on timeout or interrupt. Once the status
+     * is known, gives the body {@link #BODY_GRACE_NANOS} to arrive, so that the connection is back in
+     * the pool for the next send, and then returns regardless: a 2xx whose body never comes is
+     * still a 2xx, not a timeout that would send an accepted payload again.
+     */
+    boolean await(long timeoutNanos) {
+      try {
+        if (answered.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
+          awaitBody();
+          return true;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      call.cancel();
+      return false;
+    }
+
+    private void awaitBody() {
+      try {
+        done.await(BODY_GRACE_NANOS, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public void onResponse(Call call, Response response) {
+      try (Response r = response) {
+        code = r.code();
+        retryAfter = r.header("Retry-After");
+        answered.countDown();
+        // Read the (small) body to its end: OkHttp discards an unread body under a deadline, and
+        // a deadline starts Okio's watchdog thread. Reading it also keeps the connection reusable.
+        // A body that stalls holds this thread until close() cancels the call.
+        ResponseBody body = r.body();
+        if (body != null) {
+          body.source().readAll(Okio.blackhole());
+        }
+      } catch (IOException | RuntimeException e) {
+        // The status is what counts; a body cut short only costs the connection (a pool already
+        // shut down under a late body rejects it with a RuntimeException).
+      } finally {
+        answered.countDown();
+        done.countDown();
+      }
+    }
+
+    @Override
+    public void onFailure(Call call, IOException e) {
+      failure = e;
+      answered.countDown();
+      done.countDown();
     }
   }
 }

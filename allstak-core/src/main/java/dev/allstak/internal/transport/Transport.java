@@ -14,9 +14,11 @@ public interface Transport {
    */
   Outcome send(String path, Map<String, Object> body, long deadlineNanos, CountDownLatch abort);
 
-  /**
-   * Releases connections and threads, cutting short any send in flight. Idempotent; later sends
-   * give up at once.
-   */
+  /** Releases connections and threads and cancels sends in flight. Idempotent; later sends give up at once. */
   void close();
+
+  /** Attempts made again after a transient failure, since the transport was made. */
+  default long retries() {
+    return 0;
+  }
 }

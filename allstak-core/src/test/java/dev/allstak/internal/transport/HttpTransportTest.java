@@ -218,9 +218,9 @@ class HttpTransportTest {
   }
 
   @Test
-  void requestTimeoutsComeFromTheConfiguration() {
-    HttpTransport slow = new HttpTransport(Backend.config(server).readTimeout(Duration.ofMillis(300)).build(),
-        Clock.SYSTEM);
+  void anAttemptIsBoundedByConnectPlusReadTimeoutFromTheConfiguration() {
+    HttpTransport slow = new HttpTransport(Backend.config(server).connectTimeout(Duration.ofMillis(200))
+        .readTimeout(Duration.ofMillis(300)).build(), Clock.SYSTEM);
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
     server.enqueue(new MockResponse().setResponseCode(202));
 

@@ -1,0 +1,165 @@
+package dev.allstak.benchmarks;
+
+import dev.allstak.AllStakConfig;
+import dev.allstak.internal.Clock;
+import dev.allstak.internal.session.DefaultSessionTracker;
+import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.store.SessionStore;
+import dev.allstak.internal.store.StoreEvents;
+import dev.allstak.internal.transport.Outcome;
+import dev.allstak.internal.transport.Transport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * {@code recordError()} with the crash-safe session store attached, beside the same call without
+ * it and the {@code AtomicLong.incrementAndGet()} floor, all in one run at 1 and 2 threads.
+ *
+ * <p>The store runs for real: a temp folder, its own thread, a heartbeat every second (thirty times
+ * the default pace, so its background work is there to interfere).
+ *
+ * <p>Run: {@code java -jar allstak-benchmarks/target/benchmarks.jar RecordErrorWithStoreBenchmark -prof gc}
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(2)
+@State(Scope.Benchmark)
+public class RecordErrorWithStoreBenchmark {
+
+  private final AtomicLong floor = new AtomicLong();
+
+  /** A started session whose tracker feeds a real, writing store. */
+  @State(Scope.Benchmark)
+  public static class WithStore {
+    private Path cache;
+    private SessionStore store;
+    DefaultSessionTracker tracker;
+
+    @Setup(Level.Trial)
+    public void start() throws IOException {
+      cache = Files.createTempDirectory("allstak-bench");
+      Transport transport = new AcceptingTransport();
+      AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_bench").release("bench@1.0.0")
+          .cacheDir(cache).heartbeatInterval(Duration.ofSeconds(1)).build();
+      store = SessionStore.create(config, Collections.<String, String>emptyMap(), new Properties(), transport,
+          Clock.SYSTEM);
+      store.start();
+      StoreEvents events = store.eventsFor(SessionEvents.NONE);
+      tracker = new DefaultSessionTracker(transport, Clock.SYSTEM, Runnable::run, events,
+          TimeUnit.SECONDS.toNanos(2), "bench@1.0.0", "benchmark");
+      events.countErrorsOf(tracker);
+      tracker.start();
+    }
+
+    @TearDown(Level.Trial)
+    public void check() throws IOException {
+      boolean persisted = store.isPersisting();
+      long recordsOnDisk;
+      try (Stream<Path> files = Files.walk(cache)) {
+        recordsOnDisk = files.filter(p -> p.toString().endsWith(".json")).count();
+      }
+      store.close(TimeUnit.SECONDS.toNanos(5));
+      try (Stream<Path> files = Files.walk(cache)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      if (!persisted || recordsOnDisk != 1) {
+        throw new IllegalStateException("the store was not writing: the benchmark measured no store");
+      }
+      if (tracker.errorCount() == 0) {
+        throw new IllegalStateException("recordError did not count: the benchmark measured nothing");
+      }
+    }
+  }
+
+  /** A started session without a store. */
+  @State(Scope.Benchmark)
+  public static class WithoutStore {
+    DefaultSessionTracker tracker;
+
+    @Setup(Level.Trial)
+    public void start() {
+      tracker = new DefaultSessionTracker(new AcceptingTransport(), Clock.SYSTEM, Runnable::run,
+          SessionEvents.NONE, TimeUnit.SECONDS.toNanos(2), "bench@1.0.0", "benchmark");
+      tracker.start();
+    }
+
+    @TearDown(Level.Trial)
+    public void check() {
+      if (tracker.errorCount() == 0) {
+        throw new IllegalStateException("recordError did not count: the benchmark measured nothing");
+      }
+    }
+  }
+
+  @Benchmark
+  @Threads(1)
+  public long floor_atomicLongIncrement_1thread() {
+    return floor.incrementAndGet();
+  }
+
+  @Benchmark
+  @Threads(2)
+  public long floor_atomicLongIncrement_2threads() {
+    return floor.incrementAndGet();
+  }
+
+  @Benchmark
+  @Threads(1)
+  public void recordError_noStore_1thread(WithoutStore s) {
+    s.tracker.recordError();
+  }
+
+  @Benchmark
+  @Threads(2)
+  public void recordError_noStore_2threads(WithoutStore s) {
+    s.tracker.recordError();
+  }
+
+  @Benchmark
+  @Threads(1)
+  public void recordError_withStore_1thread(WithStore s) {
+    s.tracker.recordError();
+  }
+
+  @Benchmark
+  @Threads(2)
+  public void recordError_withStore_2threads(WithStore s) {
+    s.tracker.recordError();
+  }
+
+  /** Accepts everything; recordError must never reach it. */
+  static final class AcceptingTransport implements Transport {
+    @Override
+    public Outcome send(String path, Map<String, Object> body, long deadlineNanos, CountDownLatch abort) {
+      return Outcome.DELIVERED;
+    }
+
+    @Override
+    public void close() {}
+  }
+}

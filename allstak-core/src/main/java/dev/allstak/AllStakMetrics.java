@@ -1,0 +1,107 @@
+package dev.allstak;
+
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a client has done so far: sessions, error events and retries. An immutable snapshot taken by
+ * {@link AllStakClient#metrics()}; counts only grow over a client's life.
+ */
+public final class AllStakMetrics {
+
+  /** Why an error event was not delivered. */
+  public enum DropReason {
+    /** The queue of events waiting to be sent was full ({@code maxQueueSize}). */
+    QUEUE_FULL,
+    /** The {@link BeforeSend} hook returned null. */
+    BEFORE_SEND,
+    /** The backend refused the event for good (400, 403, 413, 422). */
+    REJECTED,
+    /** The API key is invalid or revoked (401); the client sends nothing more. */
+    UNAUTHORIZED,
+    /** The backend could not be reached in time (retries included), or the client closed first. */
+    FAILED
+  }
+
+  static final AllStakMetrics EMPTY = new AllStakMetrics(0, 0, 0, 0, new EnumMap<>(DropReason.class), 0);
+
+  private final long sessionsStarted;
+  private final long sessionsEnded;
+  private final long eventsCaptured;
+  private final long eventsSent;
+  private final long[] dropped = new long[DropReason.values().length];
+  private final long retries;
+
+  private AllStakMetrics(long sessionsStarted, long sessionsEnded, long eventsCaptured, long eventsSent,
+      Map<DropReason, Long> dropped, long retries) {
+    this.sessionsStarted = sessionsStarted;
+    this.sessionsEnded = sessionsEnded;
+    this.eventsCaptured = eventsCaptured;
+    this.eventsSent = eventsSent;
+    for (Map.Entry<DropReason, Long> e : dropped.entrySet()) {
+      this.dropped[e.getKey().ordinal()] = e.getValue();
+    }
+    this.retries = retries;
+  }
+
+  /**
+   * Makes a snapshot from counts; the SDK makes them, and tests of code that reads them may too.
+   * A reason missing from {@code dropped} counts zero.
+   */
+  public static AllStakMetrics of(long sessionsStarted, long sessionsEnded, long eventsCaptured, long eventsSent,
+      Map<DropReason, Long> dropped, long retries) {
+    return new AllStakMetrics(sessionsStarted, sessionsEnded, eventsCaptured, eventsSent, dropped, retries);
+  }
+
+  /** Session starts the backend accepted. */
+  public long sessionsStarted() {
+    return sessionsStarted;
+  }
+
+  /** Session ends the backend accepted. */
+  public long sessionsEnded() {
+    return sessionsEnded;
+  }
+
+  /** Errors captured: handled ones and uncaught exceptions, sent or not. */
+  public long eventsCaptured() {
+    return eventsCaptured;
+  }
+
+  /** Error events the backend accepted. */
+  public long eventsSent() {
+    return eventsSent;
+  }
+
+  /** Error events dropped for {@code reason}. */
+  public long eventsDropped(DropReason reason) {
+    return dropped[reason.ordinal()];
+  }
+
+  /** Error events dropped for any reason. */
+  public long eventsDropped() {
+    long sum = 0;
+    for (long d : dropped) {
+      sum += d;
+    }
+    return sum;
+  }
+
+  /** Requests (sessions and events) sent again after a transient failure. */
+  public long retries() {
+    return retries;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder("AllStakMetrics{sessionsStarted=").append(sessionsStarted)
+        .append(", sessionsEnded=").append(sessionsEnded)
+        .append(", eventsCaptured=").append(eventsCaptured)
+        .append(", eventsSent=").append(eventsSent);
+    for (DropReason r : DropReason.values()) {
+      sb.append(", dropped.").append(r.name().toLowerCase(Locale.ROOT)).append('=').append(dropped[r.ordinal()]);
+    }
+    return sb.append(", retries=").append(retries).append('}').toString();
+  }
+}

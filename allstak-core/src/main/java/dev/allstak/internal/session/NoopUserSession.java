@@ -1,0 +1,25 @@
+package dev.allstak.internal.session;
+
+import dev.allstak.SessionStatus;
+import dev.allstak.UserSession;
+
+/** The user session of a disabled or closed client: does nothing. Not public API. */
+public final class NoopUserSession implements UserSession {
+  public static final NoopUserSession INSTANCE = new NoopUserSession();
+
+  private NoopUserSession() {}
+
+  @Override
+  public void markActive() {}
+
+  @Override
+  public void recordError() {}
+
+  @Override
+  public SessionStatus status() {
+    return SessionStatus.OK;
+  }
+
+  @Override
+  public void end() {}
+}

@@ -1,0 +1,179 @@
+package dev.allstak.internal.session;
+
+import dev.allstak.SessionStatus;
+import dev.allstak.UserSession;
+import dev.allstak.internal.Clock;
+import dev.allstak.internal.DaemonThreadFactory;
+import dev.allstak.internal.RepeatingLog;
+import dev.allstak.internal.transport.Transport;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The user sessions of one client: each is a {@link DefaultSessionTracker} of its own that shares
+ * the client's transport and {@link SessionEvents}. Not public API.
+ *
+ * <p>Starts and ends are posted by {@value #THREADS} daemon threads ({@code allstak-user-session})
+ * from a queue of {@value #QUEUE_CAPACITY} tasks, so that no request thread ever waits on the
+ * network. FIFO order puts a session's start before its end; an end waits for its start as the
+ * application's session does. When the queue is full a start is left for the end to send, and an
+ * end is dropped and counted.
+ */
+public final class UserSessions {
+  private static final Logger log = LoggerFactory.getLogger(UserSessions.class);
+  static final int THREADS = 2;
+  static final int QUEUE_CAPACITY = 4096;
+
+  private final Transport transport;
+  private final Clock clock;
+  private final Supplier<SessionEvents> eventsPerSession;
+  private final long shutdownTimeoutNanos;
+  private final String release;
+  private final String environment;
+  private final ThreadPoolExecutor executor;
+  private final Set<Handle> open = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean noReleaseWarned = new AtomicBoolean();
+  private final AtomicLong droppedEnds = new AtomicLong();
+  private final RepeatingLog droppedLog = new RepeatingLog(log);
+  private volatile boolean closed;
+
+  /** @param eventsPerSession makes the events hook of each new session (the store keeps one per session) */
+  public UserSessions(Transport transport, Clock clock, Supplier<SessionEvents> eventsPerSession,
+      long shutdownTimeoutNanos, String release, String environment) {
+    this.transport = transport;
+    this.clock = clock;
+    this.eventsPerSession = eventsPerSession;
+    this.shutdownTimeoutNanos = shutdownTimeoutNanos;
+    this.release = release;
+    this.environment = environment;
+    this.executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(QUEUE_CAPACITY), new DaemonThreadFactory("user-session"));
+    this.executor.allowCoreThreadTimeOut(true);
+  }
+
+  /** Opens a session for {@code userId} (null when anonymous) and posts its start. */
+  public UserSession start(String userId) {
+    if (closed) {
+      return NoopUserSession.INSTANCE;
+    }
+    // A short start window: a backend that is down must not hold a shared thread for long. The
+    // end sends a start that did not get through.
+    SessionEvents events = eventsPerSession.get();
+    DefaultSessionTracker tracker = new DefaultSessionTracker(transport, clock, executor, events,
+        shutdownTimeoutNanos, shutdownTimeoutNanos, release, environment);
+    events.attach(tracker);
+    tracker.setUserId(userId);
+    Handle handle = new Handle(tracker);
+    open.add(handle);
+    if (closed) {
+      // Lost a race with close(): it may not have seen this session, so it ends here.
+      handle.end();
+      return NoopUserSession.INSTANCE;
+    }
+    if (release == null) {
+      if (noReleaseWarned.compareAndSet(false, true)) {
+        log.warn("AllStak: no release is set, so no user session is reported. Set one with "
+            + "AllStakConfig.builder().release(\"my-app@1.2.3\"), ALLSTAK_RELEASE or allstak.release");
+      }
+    } else {
+      tracker.start();
+    }
+    handle.markActive();
+    return handle;
+  }
+
+  /** How many sessions are open now. */
+  public int active() {
+    return open.size();
+  }
+
+  /** User session ends dropped because the queue was full. */
+  public long droppedEnds() {
+    return droppedEnds.get();
+  }
+
+  /** Ends every open session, with its accumulated status; returns at once. */
+  public void endAll() {
+    for (Handle handle : open) {
+      handle.end();
+    }
+  }
+
+  /**
+   * Ends every open session and waits until {@code deadlineNanos} for the queued starts and ends
+   * to be posted; whatever is left then is abandoned. Later sessions do nothing.
+   */
+  public void close(long deadlineNanos) {
+    closed = true;
+    endAll();
+    executor.shutdown();
+    try {
+      long remaining = deadlineNanos - clock.nanoTime();
+      if (remaining > 0 && executor.awaitTermination(remaining, TimeUnit.NANOSECONDS)) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    int abandoned = executor.shutdownNow().size();
+    log.debug("AllStak: shutdownTimeout reached with user session posts in flight; {} queued dropped", abandoned);
+  }
+
+  private void ended(Handle handle, long activeUntilNanos) {
+    open.remove(handle);
+    try {
+      executor.execute(() -> handle.tracker.end(null, activeUntilNanos, clock.nanoTime() + shutdownTimeoutNanos));
+    } catch (RejectedExecutionException e) {
+      if (!executor.isShutdown()) {
+        droppedEnds.incrementAndGet();
+        droppedLog.failure("AllStak: {} user session posts are queued; a session end was dropped", QUEUE_CAPACITY);
+      }
+    }
+  }
+
+  /** The handle callers hold; it freezes the session's status and last activity when ended. */
+  private final class Handle implements UserSession {
+    final DefaultSessionTracker tracker;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile long lastActiveNanos;
+
+    Handle(DefaultSessionTracker tracker) {
+      this.tracker = tracker;
+    }
+
+    @Override
+    public void markActive() {
+      if (!ended.get()) {
+        lastActiveNanos = clock.nanoTime();
+      }
+    }
+
+    @Override
+    public void recordError() {
+      if (!ended.get()) {
+        tracker.recordError();
+      }
+    }
+
+    @Override
+    public SessionStatus status() {
+      return tracker.status();
+    }
+
+    @Override
+    public void end() {
+      if (ended.compareAndSet(false, true)) {
+        ended(this, lastActiveNanos);
+      }
+    }
+  }
+}

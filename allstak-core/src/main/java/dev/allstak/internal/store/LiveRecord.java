@@ -1,0 +1,62 @@
+package dev.allstak.internal.store;
+
+import dev.allstak.SessionStatus;
+import dev.allstak.internal.session.SessionInfo;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A session of this process that is still open, as the store tracks it. Not public API.
+ *
+ * <p>The host's thread only raises {@link #status} and sets {@link #dirty}; everything else is
+ * touched by the store's threads and the end path, under this object's monitor.
+ */
+final class LiveRecord {
+  private static final SessionStatus[] STATUSES = SessionStatus.values();
+
+  final SessionInfo info;
+  final StoreEvents source;
+  private final AtomicInteger status = new AtomicInteger(SessionStatus.OK.ordinal());
+  /** Set when the record on disk is behind; cleared by the writer before it writes. */
+  volatile boolean dirty = true;
+  volatile boolean startDelivered;
+
+  // Guarded by this.
+  boolean ended;
+  Path file;
+  long size;
+  /** Read by the heartbeat without the monitor. */
+  volatile long writtenErrors = -1;
+
+  LiveRecord(SessionInfo info, StoreEvents source) {
+    this.info = info;
+    this.source = source;
+  }
+
+  /** Raises the status; never lowers it, whatever order racing threads arrive in. No allocation. */
+  void raise(SessionStatus to) {
+    int target = to.ordinal();
+    for (;;) {
+      int current = status.get();
+      if (current >= target || status.compareAndSet(current, target)) {
+        return;
+      }
+    }
+  }
+
+  SessionStatus status() {
+    return STATUSES[status.get()];
+  }
+
+  long errorCount() {
+    return source == null ? 0 : source.errorCount();
+  }
+
+  boolean onDisk() {
+    return file != null;
+  }
+
+  SessionRecord snapshot(long nowMillis, long errors) {
+    return new SessionRecord(info, status(), errors, nowMillis, startDelivered, null, 0);
+  }
+}

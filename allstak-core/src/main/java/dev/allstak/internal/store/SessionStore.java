@@ -1,0 +1,1003 @@
+package dev.allstak.internal.store;
+
+import dev.allstak.AllStakConfig;
+import dev.allstak.SessionStatus;
+import dev.allstak.internal.Clock;
+import dev.allstak.internal.DaemonThreadFactory;
+import dev.allstak.internal.RepeatingLog;
+import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.session.SessionInfo;
+import dev.allstak.internal.session.SessionPayloads;
+import dev.allstak.internal.transport.Outcome;
+import dev.allstak.internal.transport.Transport;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this process's open sessions on local disk and ends the sessions of processes that died.
+ * Not public API; the protocol is described in {@code package-info.java}.
+ *
+ * <p>Threads: {@code allstak-store} opens the folder, writes records and heartbeats and claims dead
+ * owners' records; {@code allstak-store-delivery} posts stored starts and ends. The host's threads
+ * only touch memory: {@link #opened} adds a record, {@link #statusChanged} raises a status, sets a
+ * flag and unparks the writer. The end path ({@link #ended}) writes synchronously: it already
+ * blocks on the network, and a crash must reach the disk before the process goes.
+ *
+ * <p>When the folder cannot be created or written, one WARN says so and the store keeps nothing:
+ * sessions are tracked in memory only.
+ */
+public final class SessionStore {
+  private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
+
+  private static final int NEW = 0;
+  private static final int OPEN = 1;
+  private static final int MEMORY_ONLY = 2;
+  private static final int CLOSED = 3;
+
+  /** A starting owner creates its lock file and then locks it: never probe a lock file this young. */
+  static final long ORPHAN_MIN_AGE_MILLIS = TimeUnit.MINUTES.toMillis(1);
+
+  /**
+   * Lock files a store of this class loader is probing: a second probe of the same file from this
+   * JVM would fail with OverlappingFileLockException, and closing its channel would drop the first
+   * probe's lock at the OS level.
+   */
+  private static final Set<Path> PROBING = ConcurrentHashMap.newKeySet();
+
+  private static final Pattern SESSION_FILE = Pattern.compile("([0-9a-z-]+)\\.([0-9a-f-]{36})\\.json");
+  private static final Pattern TEMP_FILE = Pattern.compile("([0-9a-z-]+)\\.[0-9a-z-]+\\.[0-9]+\\.tmp");
+  private static final Pattern OWNER_FILE = Pattern.compile("([0-9a-z-]+)\\.(lock|alive)");
+
+  private final StoreSettings settings;
+  private final Transport transport;
+  private final Clock clock;
+  private final StoreCounters counters = new StoreCounters();
+  private final ConcurrentHashMap<String, LiveRecord> live = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
+  /** Counted down by close: background sends give up between attempts. */
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private final AtomicBoolean deliveryBusy = new AtomicBoolean();
+  private final AtomicLong tempSeq = new AtomicLong();
+  /** Estimates of the partition's record files and bytes: exact after each scan, then kept up by us. */
+  private final AtomicInteger entries = new AtomicInteger();
+  private final AtomicLong bytes = new AtomicLong();
+  private final RepeatingLog writeLog = new RepeatingLog(log);
+  private final Object openLock = new Object();
+
+  private volatile int state = NEW;
+  private volatile boolean closeRequested;
+  private volatile boolean dirtyHint;
+  private volatile Thread worker;
+  private ThreadPoolExecutor delivery;
+
+  // Set once by open(), under openLock; read after state became OPEN.
+  private String jvm;
+  private String owner;
+  private FileChannel lockChannel;
+  private FileLock lock;
+
+  SessionStore(StoreSettings settings, Transport transport, Clock clock) {
+    this.settings = settings;
+    this.transport = transport;
+    this.clock = clock;
+    if (settings.directory == null) {
+      state = MEMORY_ONLY;
+    }
+  }
+
+  /**
+   * The store the configuration asks for: on, in the resolved folder, or off (then {@link
+   * #eventsFor} only passes events on). Does no I/O: the folder is opened by {@link #start()}'s
+   * thread.
+   */
+  public static SessionStore create(
+      AllStakConfig config, Map<String, String> env, Properties sysProps, Transport transport, Clock clock) {
+    StoreSettings settings;
+    try {
+      settings = StoreSettings.resolve(config, env, sysProps);
+    } catch (RuntimeException e) {
+      settings = StoreSettings.off("its folder could not be resolved: " + e);
+    }
+    if (settings.directory == null) {
+      log.info("AllStak: session store off ({}); a killed process's session will not be ended", settings.offReason);
+    }
+    return new SessionStore(settings, transport, clock);
+  }
+
+  /** A store that keeps nothing. */
+  public static SessionStore disabled() {
+    return new SessionStore(StoreSettings.off("disabled"), null, Clock.SYSTEM);
+  }
+
+  /** The events to give one tracker: they feed this store, then {@code next}. */
+  public StoreEvents eventsFor(SessionEvents next) {
+    return new StoreEvents(this, next);
+  }
+
+  /** What this store did and dropped. */
+  public StoreCounters counters() {
+    return counters;
+  }
+
+  /** Whether records reach the disk: false when off, when the folder failed, and after close. */
+  public boolean isPersisting() {
+    return state == OPEN && !closeRequested;
+  }
+
+  /** The partition folder, or null when the store is off. */
+  public Path directory() {
+    return settings.directory;
+  }
+
+  /**
+   * Starts the store's thread, which opens the folder and ends dead processes' sessions; returns at
+   * once. Does nothing when the store is off or already started.
+   */
+  public synchronized void start() {
+    if (settings.directory == null || worker != null || closeRequested) {
+      return;
+    }
+    delivery = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1),
+        new DaemonThreadFactory("store-delivery"));
+    delivery.allowCoreThreadTimeOut(true);
+    Thread t = new DaemonThreadFactory("store").newThread(this::run);
+    worker = t;
+    t.start();
+  }
+
+  /**
+   * Stops the store's threads and releases this process's lock, waiting at most {@code
+   * timeoutNanos}. Records that are still to be delivered stay on disk for the next process. A
+   * session still open is kept as ended {@code abnormal}. Idempotent; never throws.
+   */
+  public void close(long timeoutNanos) {
+    Thread t;
+    synchronized (this) {
+      closeRequested = true;
+      closing.countDown();
+      t = worker;
+    }
+    if (t == null) {
+      releaseOwner();
+      return;
+    }
+    LockSupport.unpark(t);
+    if (t == Thread.currentThread()) {
+      return;
+    }
+    try {
+      t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- Called by the tracker's events ---------------------------------------------------------
+
+  /** A session opened on the host's thread: remembered in memory; the writer puts it on disk. */
+  void opened(SessionInfo info, StoreEvents source) {
+    int s = state;
+    if (s == MEMORY_ONLY || s == CLOSED || closeRequested) {
+      return;
+    }
+    live.put(info.id(), new LiveRecord(info, source));
+    wake();
+  }
+
+  /** Runs on the host's error path: a map lookup, a CAS, two volatile writes and an unpark. */
+  void statusChanged(SessionInfo info, SessionStatus to) {
+    LiveRecord r = live.get(info.id());
+    if (r == null) {
+      return;
+    }
+    r.raise(to);
+    r.dirty = true;
+    wake();
+  }
+
+  /** The start went out (on the session thread or the end path): written at once. */
+  void startDelivered(SessionInfo info, Outcome outcome) {
+    if (outcome != Outcome.DELIVERED) {
+      return;
+    }
+    LiveRecord r = live.get(info.id());
+    if (r == null) {
+      return;
+    }
+    r.startDelivered = true;
+    r.dirty = true;
+    if (state == OPEN) {
+      write(r);
+    } else {
+      wake();
+    }
+  }
+
+  /**
+   * The session ended: its record goes when the end was delivered or rejected for good; when it
+   * could not be delivered, its end is written into the record at once, to be sent later.
+   */
+  void ended(SessionInfo info, SessionStatus status, long durationMs, Outcome outcome) {
+    LiveRecord r = live.remove(info.id());
+    if (outcome != Outcome.FAILED) {
+      if (r != null) {
+        synchronized (r) {
+          r.ended = true;
+          if (r.onDisk()) {
+            deleteRecord(r.file, r.size);
+          }
+        }
+      }
+      return;
+    }
+    if (closeRequested || !open()) {
+      return;
+    }
+    // Under openLock: the store thread cannot release this owner halfway through the write.
+    synchronized (openLock) {
+      if (state != OPEN) {
+        return;
+      }
+      long now = clock.currentTimeMillis();
+      if (r == null) {
+        persistPending(new SessionRecord(info, status, 0, now, false, status, Math.max(0, durationMs)), null, 0);
+        return;
+      }
+      synchronized (r) {
+        if (r.ended) {
+          return;
+        }
+        r.ended = true;
+        persistPending(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size);
+      }
+    }
+  }
+
+  private void persistPending(SessionRecord rec, Path existing, long existingSize) {
+    Path file = existing != null ? existing : sessionFile(owner, rec.info.id());
+    int reserved = -1;
+    try {
+      byte[] data = rec.toJson();
+      if (existing == null) {
+        if (!reserve(data.length)) {
+          counters.droppedCapacity.incrementAndGet();
+          return;
+        }
+        reserved = data.length;
+      }
+      StoreFiles.writeAtomically(file, temp(rec.info.id()), data, true);
+      if (existing != null) {
+        bytes.addAndGet(data.length - existingSize);
+      }
+      reserved = -1;
+      pending.put(rec.info.id(), new Pending(file, rec, data.length, clock.nanoTime() + settings.retryBaseNanos));
+      wake();
+    } catch (IOException | RuntimeException e) {
+      writeFailed("keep an undelivered session end", e);
+    } finally {
+      unreserve(reserved);
+    }
+  }
+
+  // ---- The store thread ----------------------------------------------------------------------
+
+  private void wake() {
+    dirtyHint = true;
+    Thread t = worker;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
+  }
+
+  private void run() {
+    try {
+      if (!open()) {
+        return;
+      }
+      loop();
+    } catch (Throwable t) {
+      rethrowIfFatal(t);
+      log.warn("AllStak: the session store stopped unexpectedly", t);
+    } finally {
+      stopDelivery();
+      releaseOwner();
+    }
+  }
+
+  private void loop() {
+    long now = clock.nanoTime();
+    long nextBeat = now + settings.heartbeatNanos;
+    long nextScan = now; // the first look for dead owners comes at once
+    while (!closeRequested) {
+      try {
+        if (dirtyHint) {
+          dirtyHint = false;
+          flushDirty();
+        }
+        now = clock.nanoTime();
+        if (now - nextBeat >= 0) {
+          heartbeat();
+          nextBeat = now + settings.heartbeatNanos;
+        }
+        if (now - nextScan >= 0) {
+          scan();
+          nextScan = clock.nanoTime() + settings.rescanNanos;
+        }
+        long next = Math.min(nextBeat - now, nextScan - now);
+        next = Math.min(next, dispatchDeliveries(now));
+        if (next > 0 && !dirtyHint && !closeRequested) {
+          LockSupport.parkNanos(this, next);
+        }
+      } catch (Throwable t) {
+        rethrowIfFatal(t);
+        log.warn("AllStak: session store error; carrying on", t);
+        LockSupport.parkNanos(this, settings.heartbeatNanos);
+      }
+    }
+  }
+
+  /** Opens the folder and takes this owner's lock; on failure, one WARN and memory-only from now. */
+  private boolean open() {
+    int s = state;
+    if (s == OPEN) {
+      return true;
+    }
+    if (s != NEW) {
+      return false;
+    }
+    synchronized (openLock) {
+      if (state != NEW) {
+        return state == OPEN;
+      }
+      Path dir = settings.directory;
+      try {
+        StoreFiles.createDirectories(dir);
+        jvm = OwnerId.thisJvm();
+        owner = OwnerId.newOwner(jvm);
+        FileChannel ch = StoreFiles.open(dir.resolve(owner + ".lock"),
+            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+          l = ch.tryLock();
+        } catch (IOException | RuntimeException e) {
+          ch.close();
+          throw e;
+        }
+        if (l == null) {
+          ch.close();
+          throw new IOException("could not lock " + owner + ".lock");
+        }
+        lockChannel = ch;
+        lock = l;
+        writeAlive();
+        state = OPEN;
+        log.debug("AllStak: session store open in {} as {}", dir, owner);
+        return true;
+      } catch (IOException | RuntimeException e) {
+        state = MEMORY_ONLY;
+        live.clear();
+        releaseLock(true);
+        log.warn("AllStak: cannot use the session store folder {} ({}); sessions are tracked in memory "
+            + "only, so the session of a killed process will not be ended. Set a writable folder with "
+            + "cacheDir(...) or ALLSTAK_CACHE_DIR", dir, e.toString());
+        return false;
+      }
+    }
+  }
+
+  private void flushDirty() {
+    for (LiveRecord r : live.values()) {
+      if (r.dirty) {
+        write(r);
+      }
+    }
+  }
+
+  private void heartbeat() {
+    writeAlive();
+    for (LiveRecord r : live.values()) {
+      // Error counts move without a status change: written at heartbeat pace, not per error.
+      if (!r.onDisk() || r.errorCount() != r.writtenErrors) {
+        r.dirty = true;
+      }
+    }
+    flushDirty();
+  }
+
+  /** Writes a live record; on the store thread, or on the thread that delivered its start. */
+  private void write(LiveRecord r) {
+    synchronized (r) {
+      if (r.ended || state != OPEN) {
+        return;
+      }
+      r.dirty = false;
+      long errors = r.errorCount();
+      int reserved = -1;
+      try {
+        byte[] data = r.snapshot(clock.currentTimeMillis(), errors).toJson();
+        if (!r.onDisk()) {
+          if (!reserve(data.length)) {
+            // Full: this session is tracked in memory only. Counted once.
+            r.ended = true;
+            live.remove(r.info.id(), r);
+            counters.droppedCapacity.incrementAndGet();
+            return;
+          }
+          reserved = data.length;
+        }
+        Path file = r.onDisk() ? r.file : sessionFile(owner, r.info.id());
+        StoreFiles.writeAtomically(file, temp(r.info.id()), data, false);
+        if (r.onDisk()) {
+          bytes.addAndGet(data.length - r.size);
+        }
+        reserved = -1;
+        r.file = file;
+        r.size = data.length;
+        r.writtenErrors = errors;
+        writeLog.reset();
+      } catch (IOException | RuntimeException e) {
+        writeFailed("write a session record", e);
+      } finally {
+        unreserve(reserved);
+      }
+    }
+  }
+
+  private void writeAlive() {
+    byte[] data = ("{\"v\":1,\"lastAlive\":" + clock.currentTimeMillis() + "}").getBytes(StandardCharsets.UTF_8);
+    try {
+      StoreFiles.writeAtomically(settings.directory.resolve(owner + ".alive"), temp("alive"), data, false);
+    } catch (IOException e) {
+      if (state == NEW) {
+        throw new IllegalStateException("cannot write in the folder: " + e, e);
+      }
+      writeFailed("write the heartbeat", e);
+    }
+  }
+
+  private void writeFailed(String what, Exception e) {
+    counters.writeFailures.incrementAndGet();
+    writeLog.failure("AllStak: session store could not {}: {}", what, e.toString());
+  }
+
+  // ---- Finding and claiming dead owners ------------------------------------------------------
+
+  /** Lists the partition, ends dead owners' sessions and enforces the bounds. */
+  private void scan() throws IOException {
+    Map<String, OwnerFiles> owners = new HashMap<>();
+    int count = 0;
+    long total = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory)) {
+      for (Path p : files) {
+        String name = p.getFileName().toString();
+        Matcher m;
+        if ((m = SESSION_FILE.matcher(name)).matches() && validOwner(m.group(1))
+            && SessionRecord.SESSION_ID.matcher(m.group(2)).matches()) {
+          owners.computeIfAbsent(m.group(1), OwnerFiles::new).sessions++;
+          count++;
+          total += sizeOf(p);
+        } else if ((m = OWNER_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
+          owners.computeIfAbsent(m.group(1), OwnerFiles::new).others.add(p);
+        } else if ((m = TEMP_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
+          owners.computeIfAbsent(m.group(1), OwnerFiles::new).others.add(p);
+        } else if (Files.isRegularFile(p) && StoreFiles.deleteQuietly(p)) {
+          counters.removedCorrupt.incrementAndGet();
+          log.debug("AllStak: removed a foreign file from the session store: {}", name);
+        }
+      }
+    }
+    entries.set(count);
+    bytes.set(total);
+    int claimed = 0;
+    for (OwnerFiles o : owners.values()) {
+      if (closeRequested) {
+        break;
+      }
+      if (o.owner.equals(owner) || OwnerId.jvmOf(o.owner).equals(jvm)) {
+        // Ours, or a store of this JVM: opening its lock file would drop its lock (see package doc).
+        continue;
+      }
+      if (o.sessions > 0) {
+        claimed += claim(o.owner);
+      } else {
+        removeIfOrphan(o);
+      }
+    }
+    if (claimed > 0) {
+      log.info("AllStak: {} session(s) of a process that stopped without ending them will be reported "
+          + "as abnormal or crashed", claimed);
+    }
+    enforceBounds();
+  }
+
+  /** Claims a dead owner's records; returns how many sessions this ended. */
+  private int claim(String dead) {
+    Path lockFile = settings.directory.resolve(dead + ".lock");
+    if (!PROBING.add(lockFile)) {
+      return 0;
+    }
+    try {
+      return claimLocked(dead, lockFile);
+    } finally {
+      PROBING.remove(lockFile);
+    }
+  }
+
+  private int claimLocked(String dead, Path lockFile) {
+    try (FileChannel ch = StoreFiles.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      FileLock l;
+      try {
+        l = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        return 0;
+      }
+      if (l == null) {
+        return 0;
+      }
+      long ownerAlive = readAlive(dead);
+      List<Path> sessions = new ArrayList<>();
+      List<Path> others = new ArrayList<>();
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, dead + ".*")) {
+        for (Path p : files) {
+          Matcher m = SESSION_FILE.matcher(p.getFileName().toString());
+          if (m.matches() && m.group(1).equals(dead)) {
+            sessions.add(p);
+          } else if (!p.equals(lockFile)) {
+            others.add(p);
+          }
+        }
+      }
+      int ended = 0;
+      for (Path p : sessions) {
+        if (claimRecord(p, ownerAlive)) {
+          ended++;
+        }
+      }
+      for (Path p : others) {
+        StoreFiles.deleteQuietly(p);
+      }
+      // Last, while still holding it: no file names the dead owner any more.
+      StoreFiles.deleteQuietly(lockFile);
+      return ended;
+    } catch (IOException e) {
+      log.debug("AllStak: could not claim the records of {}", dead, e);
+      return 0;
+    }
+  }
+
+  /** Takes over one record of a dead owner; true when this ended the session (first claim). */
+  private boolean claimRecord(Path file, long ownerAlive) {
+    Matcher m = SESSION_FILE.matcher(file.getFileName().toString());
+    if (!m.matches()) {
+      return false;
+    }
+    String id = m.group(2);
+    SessionRecord rec;
+    try {
+      byte[] data = StoreFiles.readAtMost(file, StoreSettings.MAX_RECORD_BYTES);
+      if (data == null) {
+        throw new IOException("larger than " + StoreSettings.MAX_RECORD_BYTES + " bytes");
+      }
+      rec = SessionRecord.parse(data, id);
+    } catch (IOException e) {
+      if (StoreFiles.deleteQuietly(file)) {
+        counters.removedCorrupt.incrementAndGet();
+        entries.decrementAndGet();
+      }
+      log.debug("AllStak: removed an unreadable session record {}: {}", file.getFileName(), e.getMessage());
+      return false;
+    }
+    boolean firstClaim = !rec.ended();
+    if (firstClaim) {
+      rec = rec.endedByDeath(ownerAlive);
+    }
+    if (clock.currentTimeMillis() - rec.lastAliveMillis > settings.maxAgeMillis) {
+      if (StoreFiles.deleteQuietly(file)) {
+        entries.decrementAndGet();
+      }
+      counters.droppedAge.incrementAndGet();
+      return false;
+    }
+    try {
+      byte[] data = rec.toJson();
+      if (firstClaim) {
+        // Freeze the end in place first: a claimer that dies after this leaves the same end behind.
+        StoreFiles.writeAtomically(file, temp(id), data, true);
+      }
+      Path mine = sessionFile(owner, id);
+      StoreFiles.move(file, mine);
+      pending.put(id, new Pending(mine, rec, data.length, clock.nanoTime()));
+      if (firstClaim) {
+        counters.recovered.incrementAndGet();
+      }
+      return firstClaim;
+    } catch (IOException e) {
+      writeFailed("take over a stopped process's session", e);
+      return false;
+    }
+  }
+
+  /** An owner with no records left: its lock, heartbeat and temp files go once it is dead. */
+  private void removeIfOrphan(OwnerFiles o) {
+    long now = clock.currentTimeMillis();
+    for (Path p : o.others) {
+      if (now - modifiedMillis(p) < ORPHAN_MIN_AGE_MILLIS) {
+        return;
+      }
+    }
+    Path lockFile = settings.directory.resolve(o.owner + ".lock");
+    if (!Files.exists(lockFile)) {
+      o.others.forEach(StoreFiles::deleteQuietly);
+      return;
+    }
+    if (!PROBING.add(lockFile)) {
+      return;
+    }
+    try (FileChannel ch = StoreFiles.open(lockFile, StandardOpenOption.WRITE)) {
+      FileLock l = ch.tryLock();
+      if (l != null) {
+        for (Path p : o.others) {
+          if (!p.equals(lockFile)) {
+            StoreFiles.deleteQuietly(p);
+          }
+        }
+        StoreFiles.deleteQuietly(lockFile);
+      }
+    } catch (IOException | OverlappingFileLockException e) {
+      log.debug("AllStak: could not check the store owner {}", o.owner, e);
+    } finally {
+      PROBING.remove(lockFile);
+    }
+  }
+
+  private long readAlive(String someOwner) {
+    try {
+      byte[] data = StoreFiles.readAtMost(settings.directory.resolve(someOwner + ".alive"), 256);
+      if (data == null) {
+        return 0;
+      }
+      Matcher m = Pattern.compile("\"lastAlive\":(\\d{1,18})").matcher(new String(data, StandardCharsets.UTF_8));
+      return m.find() ? Long.parseLong(m.group(1)) : 0;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** Over the entry or byte bound: drops this store's oldest pending ends until under it. */
+  private void enforceBounds() {
+    if (entries.get() <= settings.maxEntries && bytes.get() <= settings.maxBytes) {
+      return;
+    }
+    List<Pending> oldestFirst = new ArrayList<>(pending.values());
+    oldestFirst.sort(Comparator.comparingLong(p -> p.record.lastAliveMillis));
+    for (Pending p : oldestFirst) {
+      if (entries.get() <= settings.maxEntries && bytes.get() <= settings.maxBytes) {
+        return;
+      }
+      if (p.busy.compareAndSet(false, true)) {
+        remove(p);
+        counters.droppedCapacity.incrementAndGet();
+      }
+    }
+  }
+
+  // ---- Delivering stored ends ----------------------------------------------------------------
+
+  /** Hands due pending ends to the delivery thread; returns nanos until the next one is due. */
+  private long dispatchDeliveries(long now) {
+    long next = Long.MAX_VALUE;
+    boolean due = false;
+    for (Pending p : pending.values()) {
+      long wait = p.dueNanos - now;
+      if (wait <= 0) {
+        due = true;
+      } else {
+        next = Math.min(next, wait);
+      }
+    }
+    if (!due || closeRequested) {
+      return next;
+    }
+    if (deliveryBusy.compareAndSet(false, true)) {
+      try {
+        delivery.execute(this::deliverDue);
+      } catch (RejectedExecutionException e) {
+        deliveryBusy.set(false);
+      }
+    }
+    // Woken by the delivery thread when it is done; the heartbeat bounds the wait anyway.
+    return Math.min(next, settings.heartbeatNanos);
+  }
+
+  private void deliverDue() {
+    try {
+      for (Pending p : pending.values()) {
+        if (closeRequested) {
+          return;
+        }
+        if (p.dueNanos - clock.nanoTime() > 0 || !p.busy.compareAndSet(false, true)) {
+          continue;
+        }
+        try {
+          deliver(p);
+        } finally {
+          p.busy.set(false);
+        }
+      }
+    } catch (Throwable t) {
+      rethrowIfFatal(t);
+      log.warn("AllStak: session store delivery failed; carrying on", t);
+    } finally {
+      deliveryBusy.set(false);
+      wake();
+    }
+  }
+
+  /** Sends the start (when it never went out), then the end; removes the record when done. */
+  private void deliver(Pending p) {
+    SessionRecord rec = p.record;
+    if (clock.currentTimeMillis() - rec.lastAliveMillis > settings.maxAgeMillis) {
+      remove(p);
+      counters.droppedAge.incrementAndGet();
+      return;
+    }
+    long deadline = clock.nanoTime() + settings.deliveryDeadlineNanos;
+    if (!rec.startDelivered) {
+      Outcome start = transport.send(SessionPayloads.START_PATH, SessionPayloads.start(rec.info), deadline, closing);
+      if (start == Outcome.FAILED) {
+        retryLater(p);
+        return;
+      }
+      if (start != Outcome.DELIVERED) {
+        remove(p);
+        counters.rejected.incrementAndGet();
+        return;
+      }
+      rec = rec.withStartDelivered();
+      p.record = rec;
+      try {
+        StoreFiles.writeAtomically(p.file, temp(rec.info.id()), rec.toJson(), true);
+      } catch (IOException e) {
+        writeFailed("note a delivered start", e);
+      }
+    }
+    Outcome end = transport.send(SessionPayloads.END_PATH,
+        SessionPayloads.end(rec.info.id(), rec.durationMs, rec.endStatus), deadline, closing);
+    if (end == Outcome.FAILED) {
+      retryLater(p);
+      return;
+    }
+    remove(p);
+    (end == Outcome.DELIVERED ? counters.delivered : counters.rejected).incrementAndGet();
+  }
+
+  private void retryLater(Pending p) {
+    int attempt = Math.min(p.attempts++, 20);
+    long step = Math.min(settings.retryCapNanos, settings.retryBaseNanos << attempt);
+    if (step <= 0) {
+      step = settings.retryCapNanos;
+    }
+    p.dueNanos = clock.nanoTime() + step / 2 + ThreadLocalRandom.current().nextLong(step / 2 + 1);
+  }
+
+  private void remove(Pending p) {
+    pending.remove(p.record.info.id(), p);
+    deleteRecord(p.file, p.size);
+  }
+
+  private void deleteRecord(Path file, long size) {
+    if (StoreFiles.deleteQuietly(file)) {
+      entries.decrementAndGet();
+      bytes.addAndGet(-size);
+    }
+  }
+
+  private boolean reserve(int size) {
+    if (entries.get() >= settings.maxEntries || bytes.get() + size > settings.maxBytes) {
+      return false;
+    }
+    entries.incrementAndGet();
+    bytes.addAndGet(size);
+    return true;
+  }
+
+  private void unreserve(int size) {
+    if (size >= 0) {
+      entries.decrementAndGet();
+      bytes.addAndGet(-size);
+    }
+  }
+
+  // ---- Shutting down -------------------------------------------------------------------------
+
+  private void stopDelivery() {
+    ThreadPoolExecutor d = delivery;
+    if (d == null) {
+      return;
+    }
+    d.shutdownNow();
+    try {
+      d.awaitTermination(settings.deliveryDeadlineNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Ends this owner: sessions still open are kept as ended {@code abnormal}; records left are
+   * renamed to a released owner that anyone may claim; the lock file is deleted and released.
+   */
+  private void releaseOwner() {
+    synchronized (openLock) {
+      if (state != OPEN) {
+        state = CLOSED;
+        return;
+      }
+      state = CLOSED;
+      try {
+        long now = clock.currentTimeMillis();
+        for (LiveRecord r : live.values()) {
+          synchronized (r) {
+            if (!r.ended && r.onDisk()) {
+              try {
+                SessionRecord rec = r.snapshot(now, r.errorCount()).endedByDeath(now);
+                StoreFiles.writeAtomically(r.file, temp(r.info.id()), rec.toJson(), true);
+              } catch (IOException e) {
+                writeFailed("keep a session open at close", e);
+              }
+            }
+            r.ended = true;
+          }
+        }
+        live.clear();
+        handOff();
+        StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".alive"));
+        StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".lock"));
+      } catch (IOException | RuntimeException e) {
+        log.debug("AllStak: could not tidy the session store at close", e);
+      } finally {
+        releaseLock(false);
+      }
+    }
+  }
+
+  /** Renames this owner's remaining records to a released owner, for whichever store starts next. */
+  private void handOff() throws IOException {
+    String released = null;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, owner + ".*.json")) {
+      for (Path p : files) {
+        Matcher m = SESSION_FILE.matcher(p.getFileName().toString());
+        if (!m.matches() || !m.group(1).equals(owner)) {
+          continue;
+        }
+        if (released == null) {
+          released = OwnerId.released();
+        }
+        StoreFiles.move(p, sessionFile(released, m.group(2)));
+      }
+    }
+    pending.clear();
+  }
+
+  private void releaseLock(boolean deleteFile) {
+    try {
+      if (lock != null) {
+        lock.release();
+      }
+      if (lockChannel != null) {
+        lockChannel.close();
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("AllStak: could not release the session store lock", e);
+    } finally {
+      if (deleteFile && owner != null) {
+        StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".lock"));
+      }
+      lock = null;
+      lockChannel = null;
+    }
+  }
+
+  // ---- Helpers -------------------------------------------------------------------------------
+
+  private Path sessionFile(String someOwner, String sessionId) {
+    return settings.directory.resolve(someOwner + "." + sessionId + ".json");
+  }
+
+  /** A temp file of this writer's own, so two writers never share one. */
+  private Path temp(String label) {
+    return settings.directory.resolve(owner + "." + label + "." + tempSeq.incrementAndGet() + ".tmp");
+  }
+
+  private static boolean validOwner(String owner) {
+    return OwnerId.PATTERN.matcher(owner).matches();
+  }
+
+  private static long sizeOf(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static long modifiedMillis(Path p) {
+    try {
+      return Files.getLastModifiedTime(p).toMillis();
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private static void rethrowIfFatal(Throwable t) {
+    if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
+      throw (VirtualMachineError) t;
+    }
+    if (t instanceof ThreadDeath) {
+      throw (ThreadDeath) t;
+    }
+    if (t instanceof LinkageError) {
+      throw (LinkageError) t;
+    }
+  }
+
+  /** A session's end, ours to deliver. */
+  private static final class Pending {
+    final Path file;
+    final long size;
+    final AtomicBoolean busy = new AtomicBoolean();
+    volatile SessionRecord record;
+    volatile long dueNanos;
+    int attempts;
+
+    Pending(Path file, SessionRecord record, long size, long dueNanos) {
+      this.file = file;
+      this.record = record;
+      this.size = size;
+      this.dueNanos = dueNanos;
+    }
+  }
+
+  /** What one scan found of one owner. */
+  private static final class OwnerFiles {
+    final String owner;
+    int sessions;
+    final List<Path> others = new ArrayList<>();
+
+    OwnerFiles(String owner) {
+      this.owner = owner;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.allstak.internal.store;
+
+import dev.allstak.SessionStatus;
+import dev.allstak.SessionTracker;
+import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.session.SessionInfo;
+import dev.allstak.internal.transport.Outcome;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Connects one tracker to the session store, then passes every event on to {@code next}. Not public
+ * API.
+ *
+ * <p>One instance per tracker: {@link #countErrorsOf} tells it whose error count to write.
+ */
+public final class StoreEvents implements SessionEvents {
+  private static final Logger log = LoggerFactory.getLogger(StoreEvents.class);
+
+  private final SessionStore store;
+  private final SessionEvents next;
+  private volatile SessionTracker tracker;
+
+  StoreEvents(SessionStore store, SessionEvents next) {
+    this.store = store;
+    this.next = next == null ? SessionEvents.NONE : next;
+  }
+
+  /** The tracker whose error count goes into its session's record. */
+  public void countErrorsOf(SessionTracker tracker) {
+    this.tracker = tracker;
+  }
+
+  @Override
+  public void attach(SessionTracker tracker) {
+    countErrorsOf(tracker);
+  }
+
+  long errorCount() {
+    SessionTracker t = tracker;
+    return t == null ? 0 : t.errorCount();
+  }
+
+  @Override
+  public void onStart(SessionInfo session) {
+    try {
+      store.opened(session, this);
+    } catch (RuntimeException e) {
+      log.debug("AllStak: session store failed on start", e);
+    }
+    next.onStart(session);
+  }
+
+  @Override
+  public void onStatusChange(SessionInfo session, SessionStatus from, SessionStatus to) {
+    store.statusChanged(session, to);
+    next.onStatusChange(session, from, to);
+  }
+
+  @Override
+  public void onStartDelivered(SessionInfo session, Outcome outcome) {
+    try {
+      store.startDelivered(session, outcome);
+    } catch (RuntimeException e) {
+      log.debug("AllStak: session store failed after the start", e);
+    }
+    next.onStartDelivered(session, outcome);
+  }
+
+  @Override
+  public void onEnd(SessionInfo session, SessionStatus status, long durationMs, Outcome outcome) {
+    try {
+      store.ended(session, status, durationMs, outcome);
+    } catch (RuntimeException e) {
+      log.debug("AllStak: session store failed on end", e);
+    }
+    next.onEnd(session, status, durationMs, outcome);
+  }
+}

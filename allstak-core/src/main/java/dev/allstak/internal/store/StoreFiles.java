@@ -1,0 +1,124 @@
+package dev.allstak.internal.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.Set;
+
+/** File operations of the store: owner-only permissions, atomic replace, bounded reads. Not public API. */
+final class StoreFiles {
+  private static final Set<PosixFilePermission> OWNER_FILE =
+      EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+  private static final Set<PosixFilePermission> OWNER_DIR = EnumSet.of(
+      PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
+  private static final FileAttribute<?>[] NONE = new FileAttribute<?>[0];
+
+  private StoreFiles() {}
+
+  /** Creates {@code dir} and its missing parents, readable by the owner only where POSIX allows. */
+  static void createDirectories(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
+    } catch (UnsupportedOperationException e) {
+      Files.createDirectories(dir);
+    } catch (FileAlreadyExistsException e) {
+      // Another process made it between the check and here.
+      if (!Files.isDirectory(dir)) {
+        throw e;
+      }
+    }
+  }
+
+  /** Opens a file channel, creating the file readable by the owner only where POSIX allows. */
+  static FileChannel open(Path file, OpenOption... options) throws IOException {
+    Set<OpenOption> set = new HashSet<>(Arrays.asList(options));
+    try {
+      return FileChannel.open(file, set, PosixFilePermissions.asFileAttribute(OWNER_FILE));
+    } catch (UnsupportedOperationException e) {
+      return FileChannel.open(file, set, NONE);
+    }
+  }
+
+  /**
+   * Replaces {@code target} with {@code data}: written to {@code temp} (a name of the writer's own),
+   * then renamed over the target, so a crash leaves the old or the new content, never a mix.
+   */
+  static void writeAtomically(Path target, Path temp, byte[] data, boolean sync) throws IOException {
+    boolean moved = false;
+    try {
+      try (FileChannel ch = open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        if (sync) {
+          ch.force(true);
+        }
+      }
+      move(temp, target);
+      moved = true;
+    } finally {
+      if (!moved) {
+        deleteQuietly(temp);
+      }
+    }
+  }
+
+  /** Renames atomically where the file system can, else replaces. */
+  static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** The file's bytes, or null when it is gone or larger than {@code max}. */
+  static byte[] readAtMost(Path file, int max) throws IOException {
+    try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size > max) {
+        return null;
+      }
+      ByteBuffer buf = ByteBuffer.allocate((int) size);
+      while (buf.hasRemaining() && ch.read(buf) >= 0) {
+        // keep reading: a short read is not the end of the file
+      }
+      if (buf.hasRemaining()) {
+        byte[] shorter = new byte[buf.position()];
+        System.arraycopy(buf.array(), 0, shorter, 0, shorter.length);
+        return shorter;
+      }
+      return buf.array();
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /** Deletes {@code file}; true when it was there. Never throws. */
+  static boolean deleteQuietly(Path file) {
+    try {
+      return Files.deleteIfExists(file);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The crash-safe session store: open sessions on local disk, so that a session whose process was
+ * killed, or whose end could not be delivered, is still ended exactly once. Not public API.
+ *
+ * <h2>Layout</h2>
+ *
+ * <p>{@code <cacheDir>/sessions-v1/<partition>/}, where the partition is 16 hex digits of SHA-256
+ * over the ingest host and the API key: only a process that talks to the same backend with the
+ * same key ever reads these records, and neither the key nor the host is stored. In it, per
+ * store instance (an <em>owner</em>, named {@code <pid>-<jvm start>-<random>} in base 36):
+ *
+ * <ul>
+ *   <li>{@code <owner>.lock}: held with an OS file lock for the life of the store. Whether the lock
+ *       can be taken tells a dead owner from a live one, without clocks.
+ *   <li>{@code <owner>.alive}: the heartbeat, the wall time the owner was last seen alive.
+ *   <li>{@code <owner>.<sessionId>.json}: one record per session: its start attributes, status,
+ *       error count, whether its start was delivered and, once ended, its end.
+ *   <li>{@code <owner>.<name>.<n>.tmp}: a write in progress; records are written to a temp file of
+ *       the writer's own and renamed over the record, so a crash leaves the old or the new record.
+ * </ul>
+ *
+ * <h2>Why the owner holds one lock, not one per record</h2>
+ *
+ * <p>One process may have many sessions open (one per HTTP user session): a lock per record would
+ * cost a file descriptor per session. The owner's lock gives the same answer for all its records.
+ *
+ * <h2>Claiming a dead owner's sessions: each reported once</h2>
+ *
+ * <ol>
+ *   <li>Only the owner creates, rewrites or deletes files named after it, while it holds its lock;
+ *       the exception is a claimer, below, who holds that same lock.
+ *   <li>A process that finds records of another owner opens that owner's lock file and calls
+ *       {@code tryLock}. Failure means the owner is alive: its records are left alone. Success
+ *       means it is dead (the OS drops the lock of a dead process), and this process is now its
+ *       only claimer: {@code tryLock} is exclusive across processes.
+ *   <li>Holding it, the claimer freezes each record's end into the record (status {@code abnormal},
+ *       or {@code crashed} when a crash was recorded; {@code durationMs} = last alive minus start)
+ *       and renames the file to its own name, an atomic step. The record is now the claimer's;
+ *       should the claimer die too, the next claimer finds the frozen end and sends it unchanged.
+ *   <li>Only when no file names the dead owner any more does the claimer delete the owner's lock
+ *       file, and then releases it. A late prober that still holds the deleted lock file finds no
+ *       records of that owner, and no new ones can appear: the owner is gone.
+ *   <li>A record is delivered only by its owner, and deleted after a 2xx or a permanent rejection.
+ *       An end is sent twice only if its sender dies between the backend's answer and the delete.
+ * </ol>
+ *
+ * <p>Within one JVM, closing any channel on a file drops every lock the JVM holds on it (POSIX
+ * record locks belong to the process). So a store never opens the lock file of an owner from its
+ * own JVM: it tells them apart by the pid and JVM start time in the owner's name. A store that is
+ * closed with records left (an end the backend did not take) renames them to a released owner with
+ * no lock held, which any store, in this JVM or another, then claims.
+ */
+package dev.allstak.internal.store;

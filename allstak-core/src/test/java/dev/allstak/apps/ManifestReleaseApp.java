@@ -1,0 +1,18 @@
+package dev.allstak.apps;
+
+import dev.allstak.AllStak;
+import dev.allstak.AllStakClient;
+import dev.allstak.AllStakConfig;
+
+/**
+ * Starts a session without a configured release; the test runs it from a jar whose manifest names
+ * the release.
+ */
+public final class ManifestReleaseApp {
+  private ManifestReleaseApp() {}
+
+  public static void main(String[] args) {
+    AllStakClient client = AllStak.init(AllStakConfig.builder().apiKey("ask_test_child").host(args[0]).build());
+    System.out.println("RELEASE " + client.config().release());
+  }
+}

@@ -1,0 +1,293 @@
+package dev.allstak.internal.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.allstak.testing.ChildProcess;
+import dev.allstak.testing.RecordingBackend;
+import dev.allstak.testing.RecordingBackend.Received;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The session store across real processes: children killed with SIGKILL, a backend that is down at
+ * shutdown, several processes sharing one store, a folder that cannot be created.
+ */
+class SessionStoreProcessTest {
+  private static final long HEARTBEAT_MS = 300;
+  private static final Duration BOOT = Duration.ofSeconds(30);
+  private static final Duration DELIVERY = Duration.ofSeconds(20);
+
+  @TempDir Path cache;
+  private final List<ChildProcess> children = new ArrayList<>();
+  private final List<RecordingBackend> backends = new ArrayList<>();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (ChildProcess c : children) {
+      c.close();
+    }
+    for (RecordingBackend b : backends) {
+      b.close();
+    }
+  }
+
+  @Test
+  void killedProcessSessionIsEndedAbnormalOnceByTheNextStartWithItsLifetime() throws Exception {
+    RecordingBackend backend = backend(0);
+    ChildProcess first = child("first", backend.url(), HEARTBEAT_MS);
+    Started s1 = started(first);
+    backend.awaitStart(s1.id, DELIVERY);
+
+    sleepMillis(2000); // the first process's lifetime, which durationMs must reflect
+    long killedAt = System.currentTimeMillis();
+    first.kill();
+
+    ChildProcess second = child("second", backend.url(), HEARTBEAT_MS);
+    Started s2 = started(second);
+    Received end = backend.awaitEnd(s1.id, DELIVERY);
+
+    assertThat(end.status()).isEqualTo("abnormal");
+    long lifetime = killedAt - s1.startedAtMillis;
+    assertThat(end.durationMs())
+        .as("durationMs of a process that lived %d ms, heartbeat %d ms", lifetime, HEARTBEAT_MS)
+        .isLessThanOrEqualTo(lifetime + 50)
+        .isGreaterThanOrEqualTo(lifetime - HEARTBEAT_MS - 250);
+
+    // Two rescans of the survivor later, still one end; the start, delivered before, was not resent.
+    sleepMillis(2 * StoreSettings.rescanFor(TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MS)) / 1_000_000);
+    assertThat(backend.ends(s1.id)).hasSize(1);
+    assertThat(backend.starts(s1.id)).hasSize(1);
+    assertThat(backend.ends(s2.id)).as("the live second session is not ended").isEmpty();
+
+    second.send("exit");
+    assertThat(second.awaitExit(BOOT)).isZero();
+    assertThat(backend.awaitEnd(s2.id, DELIVERY).status()).isEqualTo("ok");
+    assertThat(sessionFiles()).as("nothing left to deliver").isEmpty();
+  }
+
+  @Test
+  void crashRecordedBeforeTheKillIsReportedCrashed() throws Exception {
+    RecordingBackend backend = backend(0);
+    // A heartbeat far longer than the test: only the status-change signal can write the crash.
+    ChildProcess first = child("crashing", backend.url(), 20_000);
+    Started s1 = started(first);
+    backend.awaitStart(s1.id, DELIVERY);
+
+    first.send("crash");
+    first.awaitLine("CRASH_RECORDED", BOOT);
+    awaitRecordContaining(s1.id, "\"status\":\"crashed\"", Duration.ofSeconds(5));
+    first.kill();
+
+    ChildProcess second = child("next", backend.url(), HEARTBEAT_MS);
+    started(second);
+    Received end = backend.awaitEnd(s1.id, DELIVERY);
+
+    assertThat(end.status()).isEqualTo("crashed");
+    assertThat(end.durationMs()).isGreaterThanOrEqualTo(0);
+    sleepMillis(1000);
+    assertThat(backend.ends(s1.id)).hasSize(1);
+  }
+
+  @Test
+  void endThatCouldNotBeDeliveredAtShutdownArrivesOnceWhenTheBackendIsBack() throws Exception {
+    int port = freePort(); // nothing listens: connections are refused
+    String host = "http://127.0.0.1:" + port;
+    ChildProcess first = child("backend-down", host, HEARTBEAT_MS);
+    Started s1 = started(first);
+    sleepMillis(500);
+    first.send("exit");
+    assertThat(first.awaitExit(BOOT)).isZero();
+    assertThat(sessionFiles()).as("the undelivered end is kept on disk").hasSize(1);
+
+    RecordingBackend backend = backend(port);
+    ChildProcess second = child("backend-up", host, HEARTBEAT_MS);
+    Started s2 = started(second);
+    Received end = backend.awaitEnd(s1.id, DELIVERY);
+
+    assertThat(end.status()).isEqualTo("ok");
+    assertThat(end.durationMs()).isBetween(400L, 30_000L);
+    Received start = backend.starts(s1.id).get(0);
+    assertThat(start.atNanos).as("the start, never delivered, goes before the end").isLessThan(end.atNanos);
+    assertThat(start.body).containsEntry("release", "store-test@1.0.0").containsEntry("environment", "test");
+    assertThat(end.apiKey).isEqualTo("ask_test_store");
+
+    sleepMillis(1500);
+    assertThat(backend.ends(s1.id)).hasSize(1);
+    assertThat(backend.starts(s1.id)).hasSize(1);
+    second.send("exit");
+    assertThat(second.awaitExit(BOOT)).isZero();
+    assertThat(backend.awaitEnd(s2.id, DELIVERY).status()).isEqualTo("ok");
+  }
+
+  @Test
+  void fourProcessesShareTheStoreAndOnlyTheTwoKilledAreReportedEachOnce() throws Exception {
+    RecordingBackend backend = backend(0);
+    List<ChildProcess> four = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      four.add(child("worker-" + i, backend.url(), HEARTBEAT_MS));
+    }
+    List<Started> sessions = new ArrayList<>();
+    for (ChildProcess c : four) {
+      Started s = started(c);
+      sessions.add(s);
+      backend.awaitStart(s.id, DELIVERY);
+    }
+    awaitSessionFiles(4, Duration.ofSeconds(10));
+    four.get(0).kill();
+    four.get(2).kill();
+
+    // A fifth process starts while the two survivors rescan: three claimers race for two sessions.
+    ChildProcess fifth = child("fifth", backend.url(), HEARTBEAT_MS);
+    Started s5 = started(fifth);
+    assertThat(backend.awaitEnd(sessions.get(0).id, DELIVERY).status()).isEqualTo("abnormal");
+    assertThat(backend.awaitEnd(sessions.get(2).id, DELIVERY).status()).isEqualTo("abnormal");
+
+    sleepMillis(2 * StoreSettings.rescanFor(TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MS)) / 1_000_000);
+    assertThat(backend.ends(sessions.get(0).id)).hasSize(1);
+    assertThat(backend.ends(sessions.get(2).id)).hasSize(1);
+    assertThat(backend.ends(sessions.get(1).id)).as("live").isEmpty();
+    assertThat(backend.ends(sessions.get(3).id)).as("live").isEmpty();
+    assertThat(backend.ends(s5.id)).as("live").isEmpty();
+
+    for (ChildProcess c : new ChildProcess[] {four.get(1), four.get(3), fifth}) {
+      c.send("exit");
+      assertThat(c.awaitExit(BOOT)).isZero();
+    }
+    for (String id : new String[] {sessions.get(1).id, sessions.get(3).id, s5.id}) {
+      assertThat(backend.awaitEnd(id, DELIVERY).status()).isEqualTo("ok");
+      assertThat(backend.ends(id)).hasSize(1);
+    }
+    assertThat(sessionFiles()).isEmpty();
+  }
+
+  @Test
+  void folderThatCannotBeCreatedGivesOneWarnAndSessionsStillWork() throws Exception {
+    // Tests may run as root, where permissions do not stop a write: a folder below a regular file
+    // cannot be created by anyone.
+    Path blocker = Files.write(cache.resolve("not-a-folder"), new byte[] {1});
+    RecordingBackend backend = backend(0);
+    ChildProcess child = ChildProcess.of(StoreChild.class).name("unwritable")
+        .withoutEnv("ALLSTAK_")
+        .sysProp("child.host", backend.url())
+        .sysProp("child.cacheDir", blocker.resolve("cache"))
+        .sysProp("child.heartbeatMs", HEARTBEAT_MS)
+        .start();
+    children.add(child);
+    Started s = started(child);
+    backend.awaitStart(s.id, DELIVERY);
+    child.send("error");
+    child.awaitLine("ERROR_RECORDED", BOOT);
+    sleepMillis(2 * HEARTBEAT_MS);
+    child.send("exit");
+    assertThat(child.awaitExit(BOOT)).isZero();
+
+    assertThat(backend.awaitEnd(s.id, DELIVERY).status()).isEqualTo("errored");
+    List<String> warnings = Stream.of(child.output().split("\n"))
+        .filter(l -> l.contains("WARN") && l.contains("session store"))
+        .collect(Collectors.toList());
+    assertThat(warnings).hasSize(1);
+    assertThat(warnings.get(0)).contains("memory only").doesNotContain("ask_test_store");
+    assertThat(Files.isRegularFile(blocker)).isTrue();
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private RecordingBackend backend(int port) throws IOException {
+    RecordingBackend b = RecordingBackend.start(port);
+    backends.add(b);
+    return b;
+  }
+
+  private ChildProcess child(String name, String host, long heartbeatMs) throws IOException {
+    ChildProcess c = ChildProcess.of(StoreChild.class).name(name)
+        .withoutEnv("ALLSTAK_")
+        .sysProp("child.host", host)
+        .sysProp("child.cacheDir", cache)
+        .sysProp("child.heartbeatMs", heartbeatMs)
+        .sysProp("child.shutdownMs", 700)
+        .start();
+    children.add(c);
+    return c;
+  }
+
+  private static Started started(ChildProcess c) {
+    Matcher m = c.awaitLine("STARTED ([0-9a-f-]{36}) (\\d+)", BOOT);
+    return new Started(m.group(1), Long.parseLong(m.group(2)));
+  }
+
+  private List<Path> sessionFiles() throws IOException {
+    Path layout = cache.resolve(StoreSettings.LAYOUT);
+    if (!Files.isDirectory(layout)) {
+      return new ArrayList<>();
+    }
+    try (Stream<Path> files = Files.walk(layout)) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".json")).collect(Collectors.toList());
+    }
+  }
+
+  private void awaitSessionFiles(int count, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (sessionFiles().size() < count) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("expected " + count + " session records, found " + sessionFiles());
+      }
+      sleepMillis(50);
+    }
+  }
+
+  private void awaitRecordContaining(String sessionId, String text, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (;;) {
+      for (Path p : sessionFiles()) {
+        if (p.getFileName().toString().contains(sessionId)) {
+          try {
+            if (new String(Files.readAllBytes(p), StandardCharsets.UTF_8).contains(text)) {
+              return;
+            }
+          } catch (IOException e) {
+            // Replaced while we read it: look again.
+          }
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no record of " + sessionId + " contains " + text + " within " + timeout);
+      }
+      sleepMillis(20);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Lets time pass that the test measures or must outlast; never used to wait for an event. */
+  private static void sleepMillis(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+  }
+
+  private static final class Started {
+    final String id;
+    final long startedAtMillis;
+
+    Started(String id, long startedAtMillis) {
+      this.id = id;
+      this.startedAtMillis = startedAtMillis;
+    }
+  }
+}

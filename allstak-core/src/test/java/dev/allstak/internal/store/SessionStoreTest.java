@@ -1,0 +1,503 @@
+package dev.allstak.internal.store;
+
+import static dev.allstak.internal.session.SessionPayloads.END_PATH;
+import static dev.allstak.internal.session.SessionPayloads.START_PATH;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.allstak.SessionStatus;
+import dev.allstak.internal.Clock;
+import dev.allstak.internal.session.DefaultSessionTracker;
+import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.session.SessionInfo;
+import dev.allstak.internal.transport.Outcome;
+import dev.allstak.testing.Await;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The session store in one JVM, against a recording transport and a real temp folder. */
+class SessionStoreTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration WAIT = Duration.ofSeconds(5);
+  private static final long HEARTBEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** An owner of another JVM, with no lock held: dead. */
+  private static final String DEAD = "1a-2b-0000abcd";
+
+  @TempDir Path tmp;
+  private final List<SessionStore> stores = new ArrayList<>();
+
+  @AfterEach
+  void closeStores() {
+    stores.forEach(s -> s.close(TimeUnit.SECONDS.toNanos(5)));
+  }
+
+  @Test
+  void openSessionIsOnDiskWithItsFieldsReadableByTheOwnerOnly() throws Exception {
+    RecordingTransport transport = new RecordingTransport();
+    SessionStore store = store(dir(), transport, s -> s);
+    DefaultSessionTracker tracker = tracker(store, transport);
+    tracker.setUserId("user-7");
+    long before = System.currentTimeMillis();
+    tracker.start();
+
+    Path file = awaitRecordOf(tracker.currentSessionId());
+    JsonNode n = JSON.readTree(file.toFile());
+    assertThat(n.get("v").asInt()).isEqualTo(1);
+    assertThat(n.get("sessionId").asText()).isEqualTo(tracker.currentSessionId());
+    assertThat(n.get("release").asText()).isEqualTo("app@1.0.0");
+    assertThat(n.get("environment").asText()).isEqualTo("prod");
+    assertThat(n.get("userId").asText()).isEqualTo("user-7");
+    assertThat(n.get("startedAt").asLong()).isBetween(before, System.currentTimeMillis());
+    assertThat(n.get("status").asText()).isEqualTo("ok");
+    assertThat(n.get("errors").asLong()).isZero();
+    assertThat(n.get("startDelivered").asBoolean()).isTrue();
+    assertThat(n.has("end")).isFalse();
+
+    if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(store.directory())))
+          .isEqualTo("rwx------");
+      try (Stream<Path> files = Files.list(store.directory())) {
+        for (Path p : files.collect(Collectors.toList())) {
+          assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString())
+              .isEqualTo("rw-------");
+        }
+      }
+    }
+  }
+
+  @Test
+  void statusChangesAndErrorCountReachTheRecordFromTheStoreThread() throws Exception {
+    RecordingTransport transport = new RecordingTransport();
+    SessionStore store = store(dir(), transport, s -> s);
+    DefaultSessionTracker tracker = tracker(store, transport);
+    tracker.start();
+    String id = tracker.currentSessionId();
+    awaitRecordOf(id);
+
+    tracker.recordError();
+    tracker.recordError();
+    tracker.recordError();
+    awaitRecord(id, n -> n.get("status").asText().equals("errored") && n.get("errors").asLong() == 3);
+
+    tracker.recordCrash();
+    awaitRecord(id, n -> n.get("status").asText().equals("crashed") && n.get("errors").asLong() == 4);
+  }
+
+  @Test
+  void deliveredEndRemovesTheRecord() throws Exception {
+    RecordingTransport transport = new RecordingTransport();
+    SessionStore store = store(dir(), transport, s -> s);
+    DefaultSessionTracker tracker = tracker(store, transport);
+    tracker.start();
+    String id = tracker.currentSessionId();
+    awaitRecordOf(id);
+
+    tracker.end();
+
+    assertThat(recordOf(id)).as("removed by the end itself, not later").isNull();
+    assertThat(transport.sent(END_PATH, id, Outcome.DELIVERED)).hasSize(1);
+  }
+
+  @Test
+  void undeliveredEndIsKeptAtOnceAndRetriedInTheBackgroundUntilDelivered() throws Exception {
+    RecordingTransport transport = new RecordingTransport().answer(END_PATH, Outcome.FAILED, Outcome.FAILED, Outcome.FAILED);
+    SessionStore store = store(dir(), transport, s -> s.withRetry(TimeUnit.MILLISECONDS.toNanos(100),
+        TimeUnit.MILLISECONDS.toNanos(200)));
+    DefaultSessionTracker tracker = tracker(store, transport);
+    tracker.start();
+    String id = tracker.currentSessionId();
+    tracker.recordError();
+
+    tracker.end();
+
+    JsonNode kept = JSON.readTree(recordOf(id).toFile());
+    assertThat(kept.get("end").get("status").asText()).isEqualTo("errored");
+    assertThat(kept.get("end").get("durationMs").asLong()).isGreaterThanOrEqualTo(0);
+    assertThat(kept.get("startDelivered").asBoolean()).isTrue();
+
+    Await.until("the end is delivered", WAIT, () -> recordOf(id) == null);
+    assertThat(transport.sent(END_PATH, id, Outcome.DELIVERED)).hasSize(1);
+    assertThat(transport.sent(END_PATH, id, Outcome.FAILED)).hasSize(3);
+    assertThat(transport.sent(END_PATH, id, Outcome.DELIVERED).get(0).body).containsEntry("status", "errored");
+    assertThat(transport.sent(START_PATH, id, Outcome.DELIVERED)).as("start not resent").hasSize(1);
+    assertThat(store.counters().delivered()).isEqualTo(1);
+  }
+
+  @Test
+  void endRejectedForGoodIsRemovedUnsentAgain() throws Exception {
+    RecordingTransport transport = new RecordingTransport().answer(END_PATH, Outcome.FAILED, Outcome.REJECTED);
+    SessionStore store = store(dir(), transport, s -> s.withRetry(TimeUnit.MILLISECONDS.toNanos(50),
+        TimeUnit.MILLISECONDS.toNanos(100)));
+    DefaultSessionTracker tracker = tracker(store, transport);
+    tracker.start();
+    String id = tracker.currentSessionId();
+    tracker.end();
+
+    Await.until("the rejected end is removed", WAIT, () -> recordOf(id) == null);
+    assertThat(store.counters().rejected()).isEqualTo(1);
+    sleepMillis(300);
+    assertThat(transport.sent().stream().filter(s -> s.path.equals(END_PATH))).hasSize(2);
+  }
+
+  @Test
+  void deadOwnersSessionsAreEndedWithTheirLastAliveAndTheirStartSentFirstWhenItNeverWentOut() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    long start = System.currentTimeMillis() - 60_000;
+    SessionRecord errored = record(start, SessionStatus.ERRORED, true);
+    SessionRecord crashed = record(start + 1000, SessionStatus.CRASHED, false);
+    writeRecord(dir, DEAD, errored);
+    writeRecord(dir, DEAD, crashed);
+    Files.write(dir.resolve(DEAD + ".alive"), ("{\"v\":1,\"lastAlive\":" + (start + 5000) + "}").getBytes());
+    Files.write(dir.resolve(DEAD + ".lock"), new byte[0]);
+    Files.write(dir.resolve(DEAD + ".alive.3.tmp"), "{\"v\":1,\"la".getBytes());
+    RecordingTransport transport = new RecordingTransport();
+
+    SessionStore store = store(dir, transport, s -> s);
+
+    Await.until("both ends are delivered", WAIT, () -> store.counters().delivered() == 2);
+    RecordingTransport.Sent end1 = transport.sent(END_PATH, errored.info.id(), Outcome.DELIVERED).get(0);
+    assertThat(end1.body).containsEntry("status", "abnormal").containsEntry("durationMs", 5000L);
+    assertThat(transport.sent(START_PATH, errored.info.id(), Outcome.DELIVERED)).isEmpty();
+
+    RecordingTransport.Sent end2 = transport.sent(END_PATH, crashed.info.id(), Outcome.DELIVERED).get(0);
+    assertThat(end2.body).containsEntry("status", "crashed").containsEntry("durationMs", 4000L);
+    List<RecordingTransport.Sent> sent = transport.sent();
+    RecordingTransport.Sent start2 = transport.sent(START_PATH, crashed.info.id(), Outcome.DELIVERED).get(0);
+    assertThat(start2.body).containsEntry("release", "app@1.0.0").containsEntry("environment", "prod")
+        .containsEntry("userId", "u1");
+    assertThat(sent.indexOf(start2)).isLessThan(sent.indexOf(end2));
+
+    assertThat(store.counters().recovered()).isEqualTo(2);
+    assertThat(filesOf(dir, DEAD)).as("the dead owner's lock, heartbeat and temp files are gone").isEmpty();
+    Await.until("the delivered records are removed", WAIT, () -> sessionRecords(dir).isEmpty());
+  }
+
+  @Test
+  void endFrozenByAClaimerThatDiedTooIsSentUnchanged() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    SessionRecord frozen = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, true)
+        .withEnd(SessionStatus.ABNORMAL, 1234);
+    writeRecord(dir, DEAD, frozen);
+    RecordingTransport transport = new RecordingTransport();
+
+    SessionStore store = store(dir, transport, s -> s);
+
+    Await.until("the end is delivered", WAIT, () -> store.counters().delivered() == 1);
+    assertThat(transport.sent(END_PATH, frozen.info.id(), Outcome.DELIVERED).get(0).body)
+        .containsEntry("status", "abnormal").containsEntry("durationMs", 1234L);
+    assertThat(store.counters().recovered()).as("ended before, not again").isZero();
+  }
+
+  @Test
+  void corruptTruncatedAndForeignFilesAreRemovedAndCountedAndTheValidOneIsStillSent() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    SessionRecord valid = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, true);
+    writeRecord(dir, DEAD, valid);
+    byte[] whole = record(1, SessionStatus.OK, true).toJson();
+    String id = UUID.randomUUID().toString();
+    Files.write(dir.resolve(DEAD + "." + UUID.randomUUID() + ".json"), copyOf(whole, whole.length / 2));
+    Files.write(dir.resolve(DEAD + "." + UUID.randomUUID() + ".json"), new byte[0]);
+    Files.write(dir.resolve(DEAD + "." + UUID.randomUUID() + ".json"), "\u0000\u00ff garbage".getBytes());
+    Files.write(dir.resolve(DEAD + "." + id + ".json"), whole); // content of another session
+    Files.write(dir.resolve("notes.txt"), "not ours".getBytes());
+    Files.write(dir.resolve("ZZ.lock"), new byte[0]);
+    RecordingTransport transport = new RecordingTransport();
+
+    SessionStore store = store(dir, transport, s -> s);
+
+    Await.until("the valid end is delivered", WAIT, () -> store.counters().delivered() == 1);
+    assertThat(transport.sent(END_PATH, valid.info.id(), Outcome.DELIVERED)).hasSize(1);
+    assertThat(store.counters().removedCorrupt()).isEqualTo(6);
+    assertThat(store.isPersisting()).isTrue();
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .noneMatch(n -> n.startsWith(DEAD) || n.equals("notes.txt") || n.equals("ZZ.lock"));
+    }
+    assertThat(transport.sent()).hasSize(1);
+  }
+
+  @Test
+  void aStoreNeverClaimsTheOpenSessionsOfAnotherStoreInTheSameJvm() throws Exception {
+    Path dir = dir();
+    RecordingTransport transport = new RecordingTransport();
+    SessionStore first = store(dir, transport, s -> s);
+    DefaultSessionTracker tracker = tracker(first, transport);
+    tracker.start();
+    String id = tracker.currentSessionId();
+    awaitRecordOf(id);
+
+    SessionStore second = store(dir, transport, s -> s.withRescan(TimeUnit.MILLISECONDS.toNanos(100)));
+    Await.until("the second store is open", WAIT, second::isPersisting);
+    sleepMillis(500); // several rescans of the second store
+
+    assertThat(transport.sent().stream().filter(s -> s.path.equals(END_PATH))).isEmpty();
+    assertThat(recordOf(id)).isNotNull();
+    tracker.recordCrash();
+    awaitRecord(id, n -> n.get("status").asText().equals("crashed"));
+  }
+
+  @Test
+  void twoStoresStartingTogetherReportEachDeadSessionOnce() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    List<SessionRecord> dead = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      SessionRecord r = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, true);
+      dead.add(r);
+      writeRecord(dir, DEAD, r);
+    }
+    RecordingTransport transport = new RecordingTransport();
+
+    SessionStore a = store(dir, transport, s -> s);
+    SessionStore b = store(dir, transport, s -> s);
+
+    Await.until("all ends are delivered", WAIT, () -> a.counters().delivered() + b.counters().delivered() == 20);
+    sleepMillis(300);
+    for (SessionRecord r : dead) {
+      assertThat(transport.sent(END_PATH, r.info.id(), Outcome.DELIVERED)).as(r.info.id()).hasSize(1);
+    }
+    assertThat(a.counters().recovered() + b.counters().recovered()).isEqualTo(20);
+  }
+
+  @Test
+  void closedStoreHandsItsUndeliveredEndToTheNextStoreEvenInTheSameJvm() throws Exception {
+    Path dir = dir();
+    RecordingTransport down = new RecordingTransport().answer(END_PATH, Outcome.FAILED);
+    SessionStore first = store(dir, down, s -> s);
+    DefaultSessionTracker tracker = tracker(first, down);
+    tracker.start();
+    String id = tracker.currentSessionId();
+    tracker.end(SessionStatus.CRASHED);
+    first.close(TimeUnit.SECONDS.toNanos(5));
+    assertThat(sessionRecords(dir)).hasSize(1);
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.filter(p -> p.getFileName().toString().endsWith(".lock"))).as("lock released").isEmpty();
+    }
+
+    RecordingTransport up = new RecordingTransport();
+    SessionStore second = store(dir, up, s -> s);
+
+    Await.until("the end is delivered", WAIT, () -> second.counters().delivered() == 1);
+    assertThat(up.sent(END_PATH, id, Outcome.DELIVERED).get(0).body).containsEntry("status", "crashed");
+    assertThat(up.sent(START_PATH, id, Outcome.DELIVERED)).isEmpty();
+    Await.until("nothing is left", WAIT, () -> sessionRecords(dir).isEmpty());
+  }
+
+  @Test
+  void overTheEntryBoundTheOldestEndsAreDroppedAndCounted() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    long now = System.currentTimeMillis();
+    SessionRecord oldest = record(now - 30_000, SessionStatus.OK, true);
+    SessionRecord middle = record(now - 20_000, SessionStatus.OK, true);
+    SessionRecord newest = record(now - 10_000, SessionStatus.OK, true);
+    for (SessionRecord r : new SessionRecord[] {oldest, middle, newest}) {
+      writeRecord(dir, DEAD, r);
+    }
+    RecordingTransport transport = new RecordingTransport();
+
+    SessionStore store = store(dir, transport, s -> s.withBounds(2, StoreSettings.MAX_BYTES, StoreSettings.MAX_AGE_MILLIS));
+
+    Await.until("two ends are delivered", WAIT, () -> store.counters().delivered() == 2);
+    assertThat(store.counters().droppedCapacity()).isEqualTo(1);
+    assertThat(transport.sent(END_PATH, oldest.info.id(), Outcome.DELIVERED)).isEmpty();
+    assertThat(transport.sent(END_PATH, middle.info.id(), Outcome.DELIVERED)).hasSize(1);
+    assertThat(transport.sent(END_PATH, newest.info.id(), Outcome.DELIVERED)).hasSize(1);
+  }
+
+  @Test
+  void overTheByteBoundNewSessionsAreNotKeptAndCounted() throws Exception {
+    RecordingTransport transport = new RecordingTransport();
+    SessionStore store = store(dir(), transport, s -> s.withBounds(StoreSettings.MAX_ENTRIES, 300, StoreSettings.MAX_AGE_MILLIS));
+    DefaultSessionTracker first = tracker(store, transport);
+    first.start();
+    awaitRecordOf(first.currentSessionId());
+    DefaultSessionTracker second = tracker(store, transport);
+    second.start();
+    String id2 = second.currentSessionId();
+
+    Await.until("the second session is counted as dropped", WAIT, () -> store.counters().droppedCapacity() == 1);
+    assertThat(recordOf(id2)).isNull();
+    second.recordCrash();
+    second.end();
+    assertThat(transport.sent(END_PATH, id2, Outcome.DELIVERED).get(0).body).containsEntry("status", "crashed");
+  }
+
+  @Test
+  void sessionsOlderThanTheMaximumAgeAreDroppedUnsent() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    writeRecord(dir, DEAD, record(System.currentTimeMillis() - TimeUnit.DAYS.toMillis(8), SessionStatus.OK, true));
+    RecordingTransport transport = new RecordingTransport();
+
+    SessionStore store = store(dir, transport, s -> s);
+
+    Await.until("the old record is dropped", WAIT, () -> store.counters().droppedAge() == 1);
+    Await.until("nothing is left", WAIT, () -> sessionRecords(dir).isEmpty());
+    assertThat(transport.sent()).isEmpty();
+  }
+
+  @Test
+  void folderThatCannotBeCreatedLeavesSessionsInMemoryOnly() throws Exception {
+    Path blocker = Files.write(tmp.resolve("a-file"), new byte[] {1});
+    RecordingTransport transport = new RecordingTransport();
+    SessionStore store = store(blocker.resolve("sessions"), transport, s -> s);
+    DefaultSessionTracker tracker = tracker(store, transport);
+    tracker.start();
+    String id = tracker.currentSessionId();
+    tracker.recordCrash();
+    Await.until("the store thread gives up", WAIT, () -> !threadAlive("allstak-store"));
+
+    tracker.end();
+
+    assertThat(store.isPersisting()).isFalse();
+    assertThat(transport.sent(END_PATH, id, Outcome.DELIVERED).get(0).body).containsEntry("status", "crashed");
+    assertThat(Files.isRegularFile(blocker)).isTrue();
+  }
+
+  @Test
+  void closeStopsTheThreadsAndLeavesNoFileWhenNothingIsPending() throws Exception {
+    Path dir = dir();
+    RecordingTransport transport = new RecordingTransport();
+    SessionStore store = store(dir, transport, s -> s);
+    DefaultSessionTracker tracker = tracker(store, transport);
+    tracker.start();
+    awaitRecordOf(tracker.currentSessionId());
+    tracker.end();
+
+    store.close(TimeUnit.SECONDS.toNanos(5));
+
+    assertThat(threadAlive("allstak-store")).isFalse();
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files).isEmpty();
+    }
+    assertThat(store.isPersisting()).isFalse();
+  }
+
+  @Test
+  void sessionStillOpenAtCloseIsKeptAsAbnormalForTheNextStore() throws Exception {
+    Path dir = dir();
+    RecordingTransport transport = new RecordingTransport();
+    SessionStore first = store(dir, transport, s -> s);
+    DefaultSessionTracker tracker = tracker(first, transport);
+    tracker.start();
+    String id = tracker.currentSessionId();
+    awaitRecordOf(id);
+    sleepMillis(300);
+
+    first.close(TimeUnit.SECONDS.toNanos(5));
+    SessionStore second = store(dir, transport, s -> s);
+
+    Await.until("the end is delivered", WAIT, () -> second.counters().delivered() == 1);
+    RecordingTransport.Sent end = transport.sent(END_PATH, id, Outcome.DELIVERED).get(0);
+    assertThat(end.body).containsEntry("status", "abnormal");
+    assertThat((Long) end.body.get("durationMs")).isGreaterThanOrEqualTo(300L);
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private Path dir() {
+    return tmp.resolve("cache").resolve(StoreSettings.LAYOUT).resolve("0123456789abcdef");
+  }
+
+  private SessionStore store(Path dir, RecordingTransport transport, UnaryOperator<StoreSettings> tweak) {
+    SessionStore store = new SessionStore(tweak.apply(StoreSettings.at(dir, HEARTBEAT_NANOS)), transport, Clock.SYSTEM);
+    stores.add(store);
+    store.start();
+    return store;
+  }
+
+  private static DefaultSessionTracker tracker(SessionStore store, RecordingTransport transport) {
+    StoreEvents events = store.eventsFor(SessionEvents.NONE);
+    DefaultSessionTracker tracker = new DefaultSessionTracker(transport, Clock.SYSTEM, Runnable::run, events,
+        TimeUnit.SECONDS.toNanos(2), "app@1.0.0", "prod");
+    events.countErrorsOf(tracker);
+    return tracker;
+  }
+
+  private static SessionRecord record(long startedAt, SessionStatus status, boolean startDelivered) {
+    SessionInfo info = new SessionInfo(UUID.randomUUID().toString(), "app@1.0.0", "prod", "u1", startedAt);
+    return new SessionRecord(info, status, status == SessionStatus.OK ? 0 : 1, startedAt, startDelivered, null, 0);
+  }
+
+  private static void writeRecord(Path dir, String owner, SessionRecord r) throws IOException {
+    Files.write(dir.resolve(owner + "." + r.info.id() + ".json"), r.toJson());
+  }
+
+  private Path recordOf(String sessionId) {
+    for (Path p : sessionRecords(tmp)) {
+      if (p.getFileName().toString().contains(sessionId)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  private Path awaitRecordOf(String sessionId) {
+    Await.until("a record of " + sessionId + " exists", WAIT, () -> recordOf(sessionId) != null);
+    return recordOf(sessionId);
+  }
+
+  private void awaitRecord(String sessionId, java.util.function.Predicate<JsonNode> match) {
+    Await.until("the record of " + sessionId + " matches", WAIT, () -> {
+      Path p = recordOf(sessionId);
+      try {
+        return p != null && match.test(JSON.readTree(new String(Files.readAllBytes(p), StandardCharsets.UTF_8)));
+      } catch (IOException e) {
+        return false;
+      }
+    });
+  }
+
+  private static List<Path> sessionRecords(Path root) {
+    if (!Files.isDirectory(root)) {
+      return new ArrayList<>();
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".json")).collect(Collectors.toList());
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return sessionRecords(root);
+    }
+  }
+
+  private static List<String> filesOf(Path dir, String owner) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(owner)).collect(Collectors.toList());
+    }
+  }
+
+  private static boolean threadAlive(String prefix) {
+    return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith(prefix) && t.isAlive());
+  }
+
+  private static byte[] copyOf(byte[] b, int n) {
+    byte[] c = new byte[n];
+    System.arraycopy(b, 0, c, 0, n);
+    return c;
+  }
+
+  /** Lets time pass that the test must outlast; never used to wait for an event. */
+  private static void sleepMillis(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+  }
+}

@@ -1,0 +1,160 @@
+package dev.allstak.internal.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.allstak.AllStakConfig;
+import dev.allstak.internal.Clock;
+import java.net.InetAddress;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import okhttp3.mockwebserver.SocketPolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The transport's own threads: deadlines, interrupts, class loaders, close. */
+class HttpTransportThreadsTest {
+  private final MockWebServer server = new MockWebServer();
+  private HttpTransport transport;
+
+  @BeforeEach
+  void start() throws Exception {
+    server.start(InetAddress.getLoopbackAddress(), 0);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (transport != null) {
+      transport.close();
+    }
+    server.shutdown();
+  }
+
+  private HttpTransport transport(Duration connectTimeout, Duration readTimeout) {
+    AllStakConfig config = AllStakConfig.builder()
+        .apiKey("ask_test_secret")
+        .host(server.url("/").toString())
+        .connectTimeout(connectTimeout)
+        .readTimeout(readTimeout)
+        .build();
+    transport = new HttpTransport(config, Clock.SYSTEM);
+    return transport;
+  }
+
+  private HttpTransport transport() {
+    return transport(Duration.ofSeconds(5), Duration.ofSeconds(10));
+  }
+
+  private static Map<String, Object> body() {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("sessionId", "id-1");
+    body.put("release", "r@1");
+    body.put("environment", null);
+    return body;
+  }
+
+  private static long inSeconds(long s) {
+    return System.nanoTime() + TimeUnit.SECONDS.toNanos(s);
+  }
+
+  @Test
+  void stalledAttemptIsCutAtConnectPlusReadTimeoutAndRetried() throws Exception {
+    server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+    server.enqueue(new MockResponse().setResponseCode(202));
+    HttpTransport t = transport(Duration.ofMillis(100), Duration.ofMillis(200));
+    long before = System.nanoTime();
+    assertThat(t.send("/x", body(), inSeconds(10), null)).isEqualTo(Outcome.DELIVERED);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before)).isLessThan(3_000);
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void interruptedCallerGivesUpAtOnceAndKeepsItsInterruptFlag() throws Exception {
+    server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+    HttpTransport t = transport();
+    AtomicReference<Outcome> outcome = new AtomicReference<>();
+    AtomicReference<Boolean> interrupted = new AtomicReference<>();
+    Thread caller = new Thread(() -> {
+      outcome.set(t.send("/x", body(), inSeconds(30), null));
+      interrupted.set(Thread.currentThread().isInterrupted());
+    });
+    caller.start();
+    server.takeRequest(5, TimeUnit.SECONDS);
+    caller.interrupt();
+    caller.join(2_000);
+    assertThat(caller.isAlive()).isFalse();
+    assertThat(outcome.get()).isEqualTo(Outcome.FAILED);
+    assertThat(interrupted.get()).isTrue();
+  }
+
+  @Test
+  void noThreadInheritsTheCallersContextClassLoader() throws Exception {
+    // A web application's request thread carries the application's class loader. OkHttp and Okio
+    // start their helper threads from the thread that first needs them; none may get it.
+    ClassLoader webapp = new URLClassLoader(new URL[0], null);
+    for (int i = 0; i < 3; i++) {
+      server.enqueue(new MockResponse().setResponseCode(202));
+    }
+    HttpTransport t = transport();
+    Thread caller = new Thread(() -> {
+      for (int i = 0; i < 3; i++) {
+        t.send("/x", body(), inSeconds(5), null);
+      }
+    });
+    caller.setContextClassLoader(webapp);
+    caller.start();
+    caller.join(10_000);
+    assertThat(server.getRequestCount()).isEqualTo(3);
+
+    List<String> holders = new ArrayList<>();
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getContextClassLoader() == webapp) {
+        holders.add(thread.getName());
+      }
+    }
+    assertThat(holders).isEmpty();
+  }
+
+  @Test
+  void closeStopsEveryThreadOfTheTransport() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      server.enqueue(new MockResponse().setResponseCode(202));
+    }
+    HttpTransport t = transport();
+    for (int i = 0; i < 3; i++) {
+      assertThat(t.send("/x", body(), inSeconds(5), null)).isEqualTo(Outcome.DELIVERED);
+    }
+    assertThat(liveThreads("allstak-http")).isNotEmpty();
+
+    t.close();
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!liveThreads("allstak-http").isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(liveThreads("allstak-http")).isEmpty();
+    assertThat(t.send("/x", body(), inSeconds(5), null)).isEqualTo(Outcome.FAILED);
+  }
+
+  private static List<String> liveThreads(String prefix) {
+    List<String> names = new ArrayList<>();
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.isAlive() && thread.getName().startsWith(prefix)) {
+        names.add(thread.getName());
+      }
+    }
+    return names;
+  }
+}

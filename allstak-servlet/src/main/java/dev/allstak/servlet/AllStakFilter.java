@@ -1,0 +1,49 @@
+package dev.allstak.servlet;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import java.io.IOException;
+
+/**
+ * Captures the exceptions that escape a web application's requests and counts its user sessions.
+ *
+ * <p>An exception that escapes the rest of the chain is captured with its request (method, path
+ * without query string or path parameters, host, the status the client gets), counts as a handled
+ * error for the session ({@code errored}: the server keeps running), and is rethrown unchanged, so
+ * the container answers exactly as it would without AllStak. Errors of asynchronous requests are
+ * captured when the container reports them. A client that disconnects is not an error.
+ *
+ * <p>Registered by {@link AllStakServletContainerInitializer} for {@code /*} (request and async
+ * dispatches, before the application's own filters); for registration by hand, map it first, with
+ * {@code <async-supported>true</async-supported>}, beside {@link AllStakServletContextListener}.
+ * Without that listener it reports through the client the application opened with {@code
+ * AllStak.init}. A request that raises nothing costs one extra method call.
+ */
+public final class AllStakFilter implements Filter {
+  private WebAppIntegration integration = WebAppIntegration.OFF;
+
+  @Override
+  public void init(FilterConfig filterConfig) {
+    Object found = filterConfig.getServletContext().getAttribute(WebAppIntegration.ATTRIBUTE);
+    integration = found instanceof WebAppIntegration ? (WebAppIntegration) found : WebAppIntegration.STATIC_CLIENT;
+  }
+
+  @Override
+  public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
+    try {
+      chain.doFilter(request, response);
+    } catch (Throwable t) {
+      integration.afterFailure(request, response, t);
+      throw t;
+    }
+    integration.afterSuccess(request, response);
+  }
+
+  @Override
+  public void destroy() {}
+}

@@ -1,0 +1,87 @@
+package dev.allstak.servlet;
+
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.http.HttpSessionEvent;
+import jakarta.servlet.http.HttpSessionIdListener;
+import jakarta.servlet.http.HttpSessionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ties AllStak to a web application's life: opens the client when the application starts (its
+ * session starts then) and closes it when the application stops (undeploy, redeploy, container
+ * shutdown), which ends the session within {@code shutdownTimeout} and stops every thread the SDK
+ * started. In {@code allstak.session-mode=user} it also ends the user session of each HTTP session
+ * the container destroys.
+ *
+ * <p>Configuration comes from the context parameters {@code allstak.*} (see the README), then
+ * system properties, then {@code ALLSTAK_*} environment variables. A bad or missing value gives one
+ * ERROR line and an application that runs without AllStak; it never fails the deployment.
+ *
+ * <p>{@link AllStakServletContainerInitializer} registers it; register it by hand (in {@code
+ * web.xml}) only where initializers do not run. A second registration in the same application does
+ * nothing.
+ */
+public final class AllStakServletContextListener
+    implements ServletContextListener, HttpSessionListener, HttpSessionIdListener {
+  private static final Logger log = LoggerFactory.getLogger(AllStakServletContextListener.class);
+
+  private volatile WebAppIntegration integration;
+
+  @Override
+  public void contextInitialized(ServletContextEvent event) {
+    try {
+      if (event.getServletContext().getAttribute(WebAppIntegration.ATTRIBUTE) != null) {
+        log.debug("AllStak: already started in this web application; this listener does nothing");
+        return;
+      }
+      WebAppIntegration started = WebAppIntegration.start(event.getServletContext());
+      event.getServletContext().setAttribute(WebAppIntegration.ATTRIBUTE, started);
+      integration = started;
+    } catch (RuntimeException | LinkageError e) {
+      log.error("AllStak: could not start; the web application runs without it", e);
+    }
+  }
+
+  @Override
+  public void contextDestroyed(ServletContextEvent event) {
+    WebAppIntegration stopping = integration;
+    if (stopping == null) {
+      return;
+    }
+    integration = null;
+    try {
+      event.getServletContext().removeAttribute(WebAppIntegration.ATTRIBUTE);
+      if (stopping != WebAppIntegration.OFF) {
+        stopping.stop();
+      }
+    } catch (RuntimeException | LinkageError e) {
+      log.warn("AllStak: could not stop cleanly", e);
+    }
+  }
+
+  @Override
+  public void sessionDestroyed(HttpSessionEvent event) {
+    WebAppIntegration current = integration;
+    if (current != null) {
+      try {
+        current.sessionDestroyed(event.getSession());
+      } catch (RuntimeException e) {
+        current.contained(e);
+      }
+    }
+  }
+
+  @Override
+  public void sessionIdChanged(HttpSessionEvent event, String oldSessionId) {
+    WebAppIntegration current = integration;
+    if (current != null) {
+      try {
+        current.sessionIdChanged(event.getSession(), oldSessionId);
+      } catch (RuntimeException e) {
+        current.contained(e);
+      }
+    }
+  }
+}

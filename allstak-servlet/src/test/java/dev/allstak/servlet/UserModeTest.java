@@ -1,0 +1,184 @@
+package dev.allstak.servlet;
+
+import static dev.allstak.servlet.RecordingBackend.END;
+import static dev.allstak.servlet.RecordingBackend.START;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.allstak.AllStak;
+import dev.allstak.servlet.RecordingBackend.Sent;
+import dev.allstak.servlet.TestContainer.Browser;
+import dev.allstak.servlet.TestServlets.Fail;
+import dev.allstak.servlet.TestServlets.Login;
+import dev.allstak.servlet.TestServlets.Logout;
+import dev.allstak.servlet.TestServlets.Ok;
+import dev.allstak.servlet.TestServlets.Visit;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.catalina.Manager;
+import org.apache.catalina.core.StandardContext;
+import org.apache.catalina.session.ManagerBase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** allstak.session-mode=user in a real Tomcat: one AllStak session per HTTP session. */
+class UserModeTest {
+  @TempDir
+  Path tmp;
+  private RecordingBackend backend;
+  private TestContainer container;
+
+  @BeforeEach
+  void start() throws Exception {
+    backend = new RecordingBackend();
+    container = new TestContainer(tmp);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    container.close();
+    backend.close();
+  }
+
+  private StandardContext shop() {
+    StandardContext ctx = container.app("/shop");
+    TestContainer.allStakParameters(ctx, backend);
+    ctx.addParameter("allstak.session-mode", "user");
+    ctx.addServletContainerInitializer(new AllStakServletContainerInitializer(), null);
+    TestContainer.servlet(ctx, "/ok", new Ok());
+    TestContainer.servlet(ctx, "/fail", new Fail());
+    TestContainer.servlet(ctx, "/visit", new Visit());
+    TestContainer.servlet(ctx, "/login", new Login());
+    TestContainer.servlet(ctx, "/logout", new Logout());
+    return ctx;
+  }
+
+  private Sent startOf(String userId) throws InterruptedException {
+    return backend.awaitOne(START, s -> userId.equals(s.text("userId")));
+  }
+
+  @Test
+  void twoUsersGetTwoSessionsWithTheirIdsAndStatusesEndedOnLogout() throws Exception {
+    StandardContext shop = shop();
+    container.deploy(shop);
+    Browser alice = container.browser();
+    Browser bob = container.browser();
+
+    assertThat(alice.get("/shop/login?user=alice").body()).isEqualTo("welcome alice");
+    assertThat(bob.get("/shop/login?user=bob").statusCode()).isEqualTo(200);
+    assertThat(alice.get("/shop/ok").statusCode()).isEqualTo(200);
+    assertThat(bob.get("/shop/fail").statusCode()).isEqualTo(500);
+    assertThat(bob.get("/shop/ok").statusCode()).isEqualTo(200);
+    Sent aliceStart = startOf("alice");
+    Sent bobStart = startOf("bob");
+    assertThat(aliceStart.text("release")).isEqualTo("shop@1.0.0");
+    assertThat(aliceStart.text("sessionId")).isNotEqualTo(bobStart.text("sessionId"));
+    assertThat(AllStak.client().activeUserSessions()).isEqualTo(2);
+
+    alice.get("/shop/logout");
+    bob.get("/shop/logout");
+
+    assertThat(backend.awaitEndOf(aliceStart.text("sessionId")).text("status")).isEqualTo("ok");
+    assertThat(backend.awaitEndOf(bobStart.text("sessionId")).text("status")).isEqualTo("errored");
+    assertThat(AllStak.client().activeUserSessions()).isZero();
+    container.undeploy(shop);
+    assertThat(backend.drain(200)).as("no application session in user mode, no other session; bob's error event")
+        .extracting(s -> s.path).containsExactlyInAnyOrder(START, START, "/ingest/v1/errors", END, END);
+  }
+
+  @Test
+  void anonymousSessionThatLogsInEndsOkAndTheUsersSessionStarts() throws Exception {
+    container.deploy(shop());
+    Browser carol = container.browser();
+    carol.get("/shop/visit");
+    carol.get("/shop/ok");
+    Sent anonymous = backend.awaitOne(START, s -> !s.body.has("userId"));
+
+    carol.get("/shop/login?user=carol");
+
+    assertThat(backend.awaitEndOf(anonymous.text("sessionId")).text("status")).isEqualTo("ok");
+    Sent carols = startOf("carol");
+    assertThat(carols.text("sessionId")).isNotEqualTo(anonymous.text("sessionId"));
+    assertThat(AllStak.client().activeUserSessions()).isEqualTo(1);
+  }
+
+  @Test
+  void requestsWithoutAnHttpSessionStartNoSession() throws Exception {
+    StandardContext shop = shop();
+    container.deploy(shop);
+    container.get("/shop/ok");
+    container.get("/shop/fail");
+    assertThat(AllStak.client().activeUserSessions()).isZero();
+    container.undeploy(shop);
+    assertThat(backend.drain(200)).extracting(s -> s.path).doesNotContain(START, END);
+  }
+
+  /**
+   * The timeout path: Tomcat expires an HTTP session idle past its timeout (1 s here) when its
+   * manager processes expirations, which it does every ~60 s in the background; the test asks it
+   * to, in a poll, instead of waiting. The end's duration runs to the last request, not the timeout.
+   */
+  @Test
+  void timedOutSessionEndsWithTheDurationUpToItsLastRequest() throws Exception {
+    StandardContext shop = shop();
+    container.deploy(shop);
+    Browser dave = container.browser();
+    dave.get("/shop/visit?ttl=1");
+    Sent start = backend.await(START, 1).get(0);
+    Thread.sleep(300); // the person reads the page, then clicks once more
+    dave.get("/shop/ok");
+
+    Manager manager = shop.getManager();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (manager.getActiveSessions() > 0 && System.nanoTime() < deadline) {
+      ((ManagerBase) manager).processExpires();
+      Thread.sleep(50);
+    }
+    assertThat(manager.getActiveSessions()).as("Tomcat expired the session").isZero();
+
+    Sent end = backend.awaitEndOf(start.text("sessionId"));
+    assertThat(end.text("status")).isEqualTo("ok");
+    assertThat(end.body.get("durationMs").asLong()).isBetween(250L, 999L);
+  }
+
+  @Test
+  void openUserSessionsEndWhenTheApplicationStops() throws Exception {
+    StandardContext shop = shop();
+    container.deploy(shop);
+    Browser alice = container.browser();
+    Browser eve = container.browser();
+    alice.get("/shop/login?user=alice");
+    eve.get("/shop/visit");
+    eve.get("/shop/fail");
+    Sent aliceStart = startOf("alice");
+    Sent eveStart = backend.awaitOne(START, s -> !s.body.has("userId"));
+
+    container.undeploy(shop);
+
+    assertThat(backend.awaitEndOf(aliceStart.text("sessionId")).text("status")).isEqualTo("ok");
+    assertThat(backend.awaitEndOf(eveStart.text("sessionId")).text("status")).isEqualTo("errored");
+    assertThat(AllStak.client().activeUserSessions()).isZero();
+  }
+
+  @Test
+  void sessionPastItsMaximumLifetimeContinuesInANewOneOnTheNextRequest() throws Exception {
+    StandardContext shop = shop();
+    shop.addParameter("allstak.user-session.max-lifetime", "1s");
+    container.deploy(shop);
+    Browser alice = container.browser();
+    alice.get("/shop/login?user=alice");
+    Sent first = startOf("alice");
+    Thread.sleep(1_100); // the maximum lifetime passes
+
+    alice.get("/shop/ok");
+
+    Sent firstEnd = backend.awaitEndOf(first.text("sessionId"));
+    assertThat(firstEnd.text("status")).isEqualTo("ok");
+    assertThat(firstEnd.body.get("durationMs").asLong()).isLessThan(1_000L);
+    Sent second = backend.awaitOne(START, s -> "alice".equals(s.text("userId"))
+        && !s.text("sessionId").equals(first.text("sessionId")));
+    assertThat(second).isNotNull();
+    assertThat(AllStak.client().activeUserSessions()).isEqualTo(1);
+  }
+}
