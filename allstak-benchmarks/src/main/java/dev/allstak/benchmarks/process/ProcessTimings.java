@@ -11,6 +11,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -79,6 +81,9 @@ public final class ProcessTimings {
 
       Map<String, List<Run>> results = new LinkedHashMap<>();
       Map<String, List<String>> commands = new LinkedHashMap<>();
+      // One session store per scenario, kept across its runs as an application's is across its
+      // restarts: sessions one backend never took must not be delivered during another's runs.
+      Map<String, Path> stores = new LinkedHashMap<>();
       for (long shape : shapes) {
         for (Map.Entry<String, String> backend : backends.entrySet()) {
           List<String> appArgs = new ArrayList<>(List.of(Long.toString(shape)));
@@ -90,11 +95,12 @@ public final class ProcessTimings {
           String key = shapeName(shape) + "|" + backend.getKey();
           commands.put(key, appArgs);
           results.put(key, new ArrayList<>());
+          stores.put(key, Files.createTempDirectory("allstak-timings-store"));
         }
       }
       for (int i = 0; i < warmup + runs; i++) {
         for (Map.Entry<String, List<String>> scenario : commands.entrySet()) {
-          Run run = launch(scenario.getValue());
+          Run run = launch(scenario.getValue(), stores.get(scenario.getKey()));
           if (i >= warmup) {
             results.get(scenario.getKey()).add(run);
           }
@@ -136,7 +142,7 @@ public final class ProcessTimings {
     }
   }
 
-  static Run launch(List<String> appArgs) throws IOException, InterruptedException {
+  static Run launch(List<String> appArgs, Path store) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
     command.add("-cp");
@@ -145,6 +151,7 @@ public final class ProcessTimings {
     command.addAll(appArgs);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().keySet().removeIf(name -> name.startsWith("ALLSTAK_"));
+    builder.environment().put("ALLSTAK_CACHE_DIR", store.toString());
 
     long t0 = System.nanoTime();
     Process process = builder.start();
