@@ -13,7 +13,7 @@ if [[ "${1:-}" == "collector" ]]; then
   shift
 fi
 
-echo "Building allstak-core and allstak-examples (mvn package, tests skipped)..."
+echo "Building allstak-core, allstak-servlet and allstak-examples (mvn package, tests skipped)..."
 mvn -B -q -pl allstak-examples -am package -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 
 exec java -cp "allstak-examples/target/classes:$(cat allstak-examples/target/demo-classpath.txt)" "$main" "$@"

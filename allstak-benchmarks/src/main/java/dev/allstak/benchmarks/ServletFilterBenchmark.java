@@ -145,6 +145,11 @@ public class ServletFilterBenchmark {
     public Principal getUserPrincipal() {
       return principal;
     }
+
+    @Override
+    public Object getAttribute(String name) {
+      return null; // no error was captured in this request
+    }
   }
 
   /** An HTTP session with an id; anything else it is asked throws. */

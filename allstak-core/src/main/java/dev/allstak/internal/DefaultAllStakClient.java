@@ -78,7 +78,10 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     this.tracker = new DefaultSessionTracker(transport, clock, sessionExecutor, storeEvents,
         config.shutdownTimeout().toNanos(), config.release(), config.environment());
     storeEvents.countErrorsOf(tracker);
+    // A user session's events carry its own id and user id; e-mail is the application user's only.
     this.userSessions = new UserSessions(transport, clock, () -> store.eventsFor(clientEvents),
+        (throwable, metadata, request, sessionId, userId) ->
+            pipeline.capture(throwable, metadata, request, sessionId, userId, null),
         config.shutdownTimeout().toNanos(), config.release(), config.environment());
     store.start();
   }

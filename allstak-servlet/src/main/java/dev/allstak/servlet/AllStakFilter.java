@@ -17,6 +17,11 @@ import java.io.IOException;
  * the container answers exactly as it would without AllStak. Errors of asynchronous requests are
  * captured when the container reports them. A client that disconnects is not an error.
  *
+ * <p>In user session mode ({@code allstak.session-mode=user}) the error belongs to the request's
+ * user session, not to the application: the event carries that session's {@code sessionId} and its
+ * user id as {@code user.id}, and that session ends {@code errored}. A failing request that has no
+ * HTTP session (yet, or any more) belongs to no user session: its event has no {@code sessionId}.
+ *
  * <p>Registered by {@link AllStakServletContainerInitializer} for {@code /*} (request and async
  * dispatches, before the application's own filters); for registration by hand, map it first, with
  * {@code <async-supported>true</async-supported>}, beside {@link AllStakServletContextListener}.

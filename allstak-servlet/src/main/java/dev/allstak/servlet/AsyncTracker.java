@@ -14,30 +14,17 @@ final class AsyncTracker implements AsyncListener {
   private static final String ATTRIBUTE = AsyncTracker.class.getName();
 
   private final WebAppIntegration integration;
-  private volatile boolean failed;
 
   private AsyncTracker(WebAppIntegration integration) {
     this.integration = integration;
   }
 
   /** Attaches a tracker to a request that started async processing, once per request. */
-  static void attach(WebAppIntegration integration, ServletRequest request, ServletResponse response, boolean failed) {
-    AsyncTracker tracker = (AsyncTracker) request.getAttribute(ATTRIBUTE);
-    if (tracker == null) {
-      tracker = new AsyncTracker(integration);
+  static void attach(WebAppIntegration integration, ServletRequest request, ServletResponse response) {
+    if (request.getAttribute(ATTRIBUTE) == null) {
+      AsyncTracker tracker = new AsyncTracker(integration);
       request.setAttribute(ATTRIBUTE, tracker);
       request.getAsyncContext().addListener(tracker, request, response);
-    }
-    if (failed) {
-      tracker.failed = true;
-    }
-  }
-
-  /** An async dispatch of a tracked request failed. */
-  static void markFailed(ServletRequest request) {
-    Object tracker = request.getAttribute(ATTRIBUTE);
-    if (tracker instanceof AsyncTracker) {
-      ((AsyncTracker) tracker).failed = true;
     }
   }
 
@@ -45,8 +32,8 @@ final class AsyncTracker implements AsyncListener {
   public void onError(AsyncEvent event) {
     try {
       Throwable t = event.getThrowable();
-      if (t != null && integration.capture(event.getSuppliedRequest(), event.getSuppliedResponse(), t)) {
-        failed = true;
+      if (t != null) {
+        integration.capture(event.getSuppliedRequest(), event.getSuppliedResponse(), t);
       }
     } catch (RuntimeException e) {
       integration.contained(e);
@@ -56,7 +43,7 @@ final class AsyncTracker implements AsyncListener {
   @Override
   public void onComplete(AsyncEvent event) {
     try {
-      integration.asyncFinished(event.getSuppliedRequest(), failed);
+      integration.asyncFinished(event.getSuppliedRequest());
     } catch (RuntimeException e) {
       integration.contained(e);
     }

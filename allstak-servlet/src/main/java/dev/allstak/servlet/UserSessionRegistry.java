@@ -11,13 +11,14 @@ import java.util.function.LongSupplier;
 /**
  * Maps HTTP sessions (by id) to AllStak user sessions, in {@code allstak.session-mode=user}.
  *
- * <p>A user session starts at the end of the first request of its HTTP session, with the user id
- * that request had. Its attributes never change, so a request with another (non-null) user id,
- * or one that comes after the session reached its maximum lifetime, ends it and starts the next
- * one. A request without a user (an unprotected resource) keeps the session it finds. Ending and
- * starting only queue work for the SDK's own threads: no request waits on the network.
+ * <p>A user session starts when the first request of its HTTP session asks for it (at its end, or
+ * when it fails), with the user id that request had. Its attributes never change, so a request
+ * with another (non-null) user id, or one that comes after the session reached its maximum
+ * lifetime, ends it and starts the next one. A request without a user (an unprotected resource)
+ * keeps the session it finds. Ending and starting only queue work for the SDK's own threads: no
+ * request waits on the network.
  *
- * <p>The success path of a request whose session exists allocates nothing and takes no lock.
+ * <p>Finding the session of a request whose session exists allocates nothing and takes no lock.
  */
 final class UserSessionRegistry {
   /** How often, at most, requests look for sessions past their maximum lifetime that no request ended. */
@@ -42,18 +43,20 @@ final class UserSessionRegistry {
     this.nextSweepNanos = new AtomicLong(ticker.getAsLong() + sweepIntervalNanos);
   }
 
-  /** A request of HTTP session {@code httpSessionId} finished; {@code userId} is its principal's name or null. */
-  void requestFinished(String httpSessionId, String userId, boolean failed) {
+  /**
+   * The user session a request of HTTP session {@code httpSessionId} counts in, {@code userId} being
+   * its principal's name or null: the open one, or a new one when there is none, when the user
+   * changed or when the open one reached its maximum lifetime (it ends then). The caller marks the
+   * activity and errors.
+   */
+  UserSession sessionOf(String httpSessionId, String userId) {
     long now = ticker.getAsLong();
     Entry entry = sessions.get(httpSessionId);
     if (entry == null || !entry.continuesWith(userId, now)) {
       entry = sessions.compute(httpSessionId, (id, old) -> next(old, userId, now));
     }
-    entry.session.markActive();
-    if (failed) {
-      entry.session.recordError();
-    }
     maybeSweep(now);
+    return entry.session;
   }
 
   private Entry next(Entry old, String userId, long now) {

@@ -3,6 +3,8 @@ package dev.allstak.servlet;
 import dev.allstak.AllStak;
 import dev.allstak.AllStakClient;
 import dev.allstak.AllStakConfig;
+import dev.allstak.RequestContext;
+import dev.allstak.UserSession;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletRequest;
@@ -22,6 +24,8 @@ final class WebAppIntegration {
   private static final Logger log = LoggerFactory.getLogger(WebAppIntegration.class);
   static final String ATTRIBUTE = WebAppIntegration.class.getName();
   private static final String CAPTURED = WebAppIntegration.class.getName() + ".captured";
+  /** The user session a request's error was captured in; the request counts in it to its end. */
+  private static final String COUNTED_IN = WebAppIntegration.class.getName() + ".userSession";
 
   /** Switched off (or not configured) in this application: the filter passes requests through. */
   static final WebAppIntegration OFF = new WebAppIntegration(null, null, false);
@@ -101,9 +105,9 @@ final class WebAppIntegration {
     }
     try {
       if (request.isAsyncStarted()) {
-        AsyncTracker.attach(this, request, response, false);
+        AsyncTracker.attach(this, request, response);
       } else if (users != null && request.getDispatcherType() == DispatcherType.REQUEST) {
-        requestFinished(request, false);
+        requestFinished(request);
       }
     } catch (RuntimeException e) {
       contained(e);
@@ -116,16 +120,11 @@ final class WebAppIntegration {
       return;
     }
     try {
-      boolean applicationError = capture(request, response, failure);
+      capture(request, response, failure);
       if (request.isAsyncStarted()) {
-        AsyncTracker.attach(this, request, response, applicationError);
-        return;
-      }
-      if (applicationError) {
-        AsyncTracker.markFailed(request);
-      }
-      if (users != null && request.getDispatcherType() == DispatcherType.REQUEST) {
-        requestFinished(request, applicationError);
+        AsyncTracker.attach(this, request, response);
+      } else if (users != null && request.getDispatcherType() == DispatcherType.REQUEST) {
+        requestFinished(request);
       }
     } catch (Throwable t) {
       // Never replace the application's exception with one of ours.
@@ -135,43 +134,72 @@ final class WebAppIntegration {
 
   /**
    * Captures {@code failure} once per request (a forward, an include or a wrapping rethrow meets it
-   * again). Returns whether it is an error of the application rather than a client going away.
+   * again), unless it only says that the client went away. In user mode the error goes to the user
+   * session the request counts in, which is found (or started) first: the event then carries that
+   * session's id and user id, and the session, not the application's, becomes errored. A request
+   * without an HTTP session has no user session: its event goes out through the client, without a
+   * session id.
    */
-  boolean capture(ServletRequest request, ServletResponse response, Throwable failure) {
-    if (Requests.isClientAbort(failure)) {
-      return false;
-    }
-    if (Requests.causedBy(failure, request.getAttribute(CAPTURED))) {
-      return true;
+  void capture(ServletRequest request, ServletResponse response, Throwable failure) {
+    if (Requests.isClientAbort(failure) || Requests.causedBy(failure, request.getAttribute(CAPTURED))) {
+      return;
     }
     request.setAttribute(CAPTURED, failure);
-    AllStakClient c = client != null ? client : AllStak.client();
-    c.captureException(failure, null,
-        request instanceof HttpServletRequest ? Requests.context((HttpServletRequest) request, response) : null);
-    return true;
+    RequestContext context =
+        request instanceof HttpServletRequest ? Requests.context((HttpServletRequest) request, response) : null;
+    UserSession session = users != null ? countedIn(request, true) : null;
+    if (session != null) {
+      session.captureException(failure, null, context);
+    } else {
+      AllStakClient c = client != null ? client : AllStak.client();
+      c.captureException(failure, null, context);
+    }
   }
 
   /** An asynchronous request completed. */
-  void asyncFinished(ServletRequest request, boolean failed) {
+  void asyncFinished(ServletRequest request) {
     if (users != null) {
-      requestFinished(request, failed);
+      requestFinished(request);
     }
   }
 
   /**
-   * Counts a finished request for its user session. Called once per request: by the filter for the
-   * request's own dispatch, by {@link AsyncTracker} when an asynchronous request completes; nested
-   * dispatches (forward, include, error, async) belong to the request that started them.
+   * Counts a finished request as activity of its user session. Called once per request: by the
+   * filter for the request's own dispatch, by {@link AsyncTracker} when an asynchronous request
+   * completes; nested dispatches (forward, include, error, async) belong to the request that
+   * started them. Errors were counted when they were captured.
    */
-  private void requestFinished(ServletRequest request, boolean failed) {
+  private void requestFinished(ServletRequest request) {
+    UserSession session = countedIn(request, false);
+    if (session != null) {
+      session.markActive();
+    }
+  }
+
+  /**
+   * The user session {@code request} counts in: the one its error was captured in, else the one of
+   * its HTTP session and principal now; null without an HTTP session. {@code keep} remembers it on
+   * the request (the failure path), so that a request's error and its end go to the same session
+   * even when a maximum lifetime runs out in between.
+   */
+  private UserSession countedIn(ServletRequest request, boolean keep) {
+    Object kept = request.getAttribute(COUNTED_IN);
+    if (kept instanceof UserSession) {
+      return (UserSession) kept;
+    }
     if (!(request instanceof HttpServletRequest)) {
-      return;
+      return null;
     }
     HttpServletRequest http = (HttpServletRequest) request;
-    HttpSession session = http.getSession(false);
-    if (session != null) {
-      users.requestFinished(session.getId(), Requests.userId(http), failed);
+    HttpSession httpSession = http.getSession(false);
+    if (httpSession == null) {
+      return null;
     }
+    UserSession session = users.sessionOf(httpSession.getId(), Requests.userId(http));
+    if (keep) {
+      request.setAttribute(COUNTED_IN, session);
+    }
+    return session;
   }
 
   void contained(Throwable t) {

@@ -24,8 +24,6 @@ import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.catalina.core.StandardContext;
-import org.apache.tomcat.util.descriptor.web.FilterDef;
-import org.apache.tomcat.util.descriptor.web.FilterMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -204,7 +202,7 @@ class ApplicationModeTest {
     StandardContext ctx = container.app("/manual");
     TestContainer.allStakParameters(ctx, backend);
     ctx.addApplicationListener(AllStakServletContextListener.class.getName());
-    addFilter(ctx, EnumSet.of(DispatcherType.REQUEST));
+    TestContainer.allStakFilter(ctx, EnumSet.of(DispatcherType.REQUEST));
     TestContainer.servlet(ctx, "/fail", new Fail());
     TestContainer.servlet(ctx, "/async", new AsyncDispatch());
     container.deploy(ctx);
@@ -219,7 +217,7 @@ class ApplicationModeTest {
     StandardContext ctx = container.app("/manual");
     TestContainer.allStakParameters(ctx, backend);
     ctx.addApplicationListener(AllStakServletContextListener.class.getName());
-    addFilter(ctx, EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
+    TestContainer.allStakFilter(ctx, EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
     TestContainer.servlet(ctx, "/fail", new Fail());
     container.deploy(ctx);
     String sessionId = backend.await(START, 1).get(0).text("sessionId");
@@ -239,7 +237,7 @@ class ApplicationModeTest {
         .build());
     try {
       StandardContext ctx = container.app("/own");
-      addFilter(ctx, EnumSet.of(DispatcherType.REQUEST));
+      TestContainer.allStakFilter(ctx, EnumSet.of(DispatcherType.REQUEST));
       TestContainer.servlet(ctx, "/fail", new Fail());
       container.deploy(ctx);
       String sessionId = backend.await(START, 1).get(0).text("sessionId");
@@ -314,20 +312,5 @@ class ApplicationModeTest {
     assertThat(container.get("/shop/ok").statusCode()).isEqualTo(200);
     container.undeploy(ctx);
     assertThat(backend.drain(200)).isEmpty();
-  }
-
-  private static void addFilter(StandardContext ctx, EnumSet<DispatcherType> dispatchers) {
-    FilterDef def = new FilterDef();
-    def.setFilterName("allstak");
-    def.setFilterClass(AllStakFilter.class.getName());
-    def.setAsyncSupported("true");
-    ctx.addFilterDef(def);
-    FilterMap map = new FilterMap();
-    map.setFilterName("allstak");
-    map.addURLPattern("/*");
-    for (DispatcherType d : dispatchers) {
-      map.setDispatcher(d.name());
-    }
-    ctx.addFilterMap(map);
   }
 }

@@ -1,5 +1,6 @@
 package dev.allstak.servlet;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Servlet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -22,6 +24,8 @@ import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.FilterDef;
+import org.apache.tomcat.util.descriptor.web.FilterMap;
 
 /** An embedded Tomcat on 127.0.0.1 that deploys and undeploys web applications, as a test asks. */
 final class TestContainer implements AutoCloseable {
@@ -94,6 +98,22 @@ final class TestContainer implements AutoCloseable {
     String name = "servlet" + pattern.replace('/', '_');
     Tomcat.addServlet(ctx, name, servlet).setAsyncSupported(true);
     ctx.addServletMappingDecoded(pattern, name);
+  }
+
+  /** Registers {@link AllStakFilter} by hand, as web.xml does, for {@code /*} and these dispatchers. */
+  static void allStakFilter(Context ctx, EnumSet<DispatcherType> dispatchers) {
+    FilterDef def = new FilterDef();
+    def.setFilterName("allstak");
+    def.setFilterClass(AllStakFilter.class.getName());
+    def.setAsyncSupported("true");
+    ctx.addFilterDef(def);
+    FilterMap map = new FilterMap();
+    map.setFilterName("allstak");
+    map.addURLPattern("/*");
+    for (DispatcherType d : dispatchers) {
+      map.setDispatcher(d.name());
+    }
+    ctx.addFilterMap(map);
   }
 
   void deploy(Context ctx) {

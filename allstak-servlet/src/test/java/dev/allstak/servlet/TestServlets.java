@@ -24,7 +24,10 @@ final class TestServlets {
     }
   }
 
-  /** Creates an HTTP session (anonymous), optionally with {@code ?ttl=seconds}. */
+  /**
+   * Creates an HTTP session (anonymous), optionally with {@code ?ttl=seconds}; with {@code ?fail=1}
+   * it then throws.
+   */
   static final class Visit extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -32,17 +35,25 @@ final class TestServlets {
       if (req.getParameter("ttl") != null) {
         session.setMaxInactiveInterval(Integer.parseInt(req.getParameter("ttl")));
       }
+      failIfAsked(req, "visit failed");
       resp.getWriter().write("visiting");
     }
   }
 
-  /** Logs {@code ?user=} in with the password "pw", as a login form would. */
+  /** Logs {@code ?user=} in with the password "pw", as a login form would; with {@code ?fail=1} it then throws. */
   static final class Login extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException, ServletException {
       req.getSession(true);
       req.login(req.getParameter("user"), "pw");
+      failIfAsked(req, "login page failed");
       resp.getWriter().write("welcome " + req.getRemoteUser());
+    }
+  }
+
+  private static void failIfAsked(HttpServletRequest req, String message) {
+    if (req.getParameter("fail") != null) {
+      throw new IllegalStateException(message);
     }
   }
 

@@ -1,18 +1,23 @@
 package dev.allstak.servlet;
 
 import static dev.allstak.servlet.RecordingBackend.END;
+import static dev.allstak.servlet.RecordingBackend.ERRORS;
 import static dev.allstak.servlet.RecordingBackend.START;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.allstak.AllStak;
 import dev.allstak.servlet.RecordingBackend.Sent;
 import dev.allstak.servlet.TestContainer.Browser;
+import dev.allstak.servlet.TestServlets.AsyncDispatch;
 import dev.allstak.servlet.TestServlets.Fail;
 import dev.allstak.servlet.TestServlets.Login;
 import dev.allstak.servlet.TestServlets.Logout;
 import dev.allstak.servlet.TestServlets.Ok;
 import dev.allstak.servlet.TestServlets.Visit;
+import jakarta.servlet.DispatcherType;
 import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.catalina.Manager;
 import org.apache.catalina.core.StandardContext;
@@ -51,7 +56,13 @@ class UserModeTest {
     TestContainer.servlet(ctx, "/visit", new Visit());
     TestContainer.servlet(ctx, "/login", new Login());
     TestContainer.servlet(ctx, "/logout", new Logout());
+    TestContainer.servlet(ctx, "/async", new AsyncDispatch());
     return ctx;
+  }
+
+  /** The user id an error event carries, or null. */
+  private static String userOf(Sent event) {
+    return event.body.has("user") ? event.body.get("user").path("id").asText(null) : null;
   }
 
   private Sent startOf(String userId) throws InterruptedException {
@@ -111,7 +122,128 @@ class UserModeTest {
     container.get("/shop/fail");
     assertThat(AllStak.client().activeUserSessions()).isZero();
     container.undeploy(shop);
-    assertThat(backend.drain(200)).extracting(s -> s.path).doesNotContain(START, END);
+    List<Sent> all = backend.drain(200);
+    assertThat(all).extracting(s -> s.path).doesNotContain(START, END);
+    assertThat(backend.sentTo(ERRORS)).as("the error is still sent, tied to no session").singleElement()
+        .satisfies(event -> assertThat(event.body.has("sessionId")).isFalse());
+  }
+
+  @Test
+  void errorEventsCarryTheSessionAndUserOfTheirRequestAndErrorThatSessionOnly() throws Exception {
+    StandardContext shop = shop();
+    container.deploy(shop);
+    Browser alice = container.browser();
+    Browser bob = container.browser();
+    Browser carol = container.browser();
+    alice.get("/shop/login?user=alice");
+    bob.get("/shop/login?user=bob");
+    carol.get("/shop/login?user=carol");
+
+    assertThat(bob.get("/shop/fail").statusCode()).isEqualTo(500);
+    assertThat(alice.get("/shop/fail").statusCode()).isEqualTo(500);
+    assertThat(carol.get("/shop/ok").statusCode()).isEqualTo(200);
+
+    String bobs = startOf("bob").text("sessionId");
+    String alices = startOf("alice").text("sessionId");
+    String carols = startOf("carol").text("sessionId");
+    Sent bobsEvent = backend.awaitOne(ERRORS, e -> "bob".equals(userOf(e)));
+    Sent alicesEvent = backend.awaitOne(ERRORS, e -> "alice".equals(userOf(e)));
+    assertThat(bobsEvent.text("sessionId")).isEqualTo(bobs);
+    assertThat(bobsEvent.body.get("requestContext").get("path").asText()).isEqualTo("/shop/fail");
+    assertThat(alicesEvent.text("sessionId")).isEqualTo(alices).isNotEqualTo(bobs);
+
+    alice.get("/shop/logout");
+    bob.get("/shop/logout");
+    carol.get("/shop/logout");
+    assertThat(backend.awaitEndOf(bobs).text("status")).isEqualTo("errored");
+    assertThat(backend.awaitEndOf(alices).text("status")).isEqualTo("errored");
+    assertThat(backend.awaitEndOf(carols).text("status")).isEqualTo("ok");
+    container.undeploy(shop);
+    backend.drain(200);
+    assertThat(backend.sentTo(ERRORS)).as("one event per failing request").hasSize(2);
+    assertThat(backend.sentTo(START)).as("no session besides the three users'").hasSize(3);
+  }
+
+  @Test
+  void failingFirstRequestOfAnAnonymousVisitorErrorsTheSessionItStarts() throws Exception {
+    StandardContext shop = shop();
+    container.deploy(shop);
+
+    assertThat(container.browser().get("/shop/visit?fail=1").statusCode()).isEqualTo(500);
+
+    Sent anonymous = backend.awaitOne(START, s -> !s.body.has("userId"));
+    Sent event = backend.await(ERRORS, 1).get(0);
+    assertThat(event.text("sessionId")).isEqualTo(anonymous.text("sessionId"));
+    assertThat(event.body.has("user")).as("an anonymous session has no user").isFalse();
+    assertThat(AllStak.client().activeUserSessions()).isEqualTo(1);
+    container.undeploy(shop);
+    assertThat(backend.awaitEndOf(anonymous.text("sessionId")).text("status")).isEqualTo("errored");
+    assertThat(backend.sentTo(START)).hasSize(1);
+  }
+
+  @Test
+  void loginRequestThatFailsCountsInTheUsersNewSessionNotTheAnonymousOne() throws Exception {
+    StandardContext shop = shop();
+    container.deploy(shop);
+    Browser dave = container.browser();
+    dave.get("/shop/visit");
+    Sent anonymous = backend.awaitOne(START, s -> !s.body.has("userId"));
+
+    assertThat(dave.get("/shop/login?user=carol&fail=1").statusCode()).isEqualTo(500);
+
+    Sent carols = startOf("carol");
+    Sent event = backend.await(ERRORS, 1).get(0);
+    assertThat(event.text("sessionId")).isEqualTo(carols.text("sessionId"));
+    assertThat(userOf(event)).isEqualTo("carol");
+    assertThat(backend.awaitEndOf(anonymous.text("sessionId")).text("status")).isEqualTo("ok");
+    container.undeploy(shop);
+    assertThat(backend.awaitEndOf(carols.text("sessionId")).text("status")).isEqualTo("errored");
+  }
+
+  @Test
+  void errorInAnAsyncDispatchIsTiedToTheUsersSession() throws Exception {
+    StandardContext shop = shop();
+    container.deploy(shop);
+    Browser bob = container.browser();
+    bob.get("/shop/login?user=bob");
+
+    assertThat(bob.get("/shop/async?to=/fail").statusCode()).isEqualTo(500);
+
+    String bobs = startOf("bob").text("sessionId");
+    Sent event = backend.await(ERRORS, 1).get(0);
+    assertThat(event.text("sessionId")).isEqualTo(bobs);
+    assertThat(userOf(event)).isEqualTo("bob");
+    bob.get("/shop/logout");
+    assertThat(backend.awaitEndOf(bobs).text("status")).isEqualTo("errored");
+    container.undeploy(shop);
+    backend.drain(200);
+    assertThat(backend.sentTo(ERRORS)).as("captured once").hasSize(1);
+  }
+
+  @Test
+  void asyncErrorSeenOnlyByTheAsyncListenerIsTiedToTheUsersSession() throws Exception {
+    // Registration by hand, the filter mapped for REQUEST only: the async dispatch bypasses it and
+    // the container reports the error to the request's AsyncListener.
+    StandardContext ctx = container.app("/manual");
+    TestContainer.allStakParameters(ctx, backend);
+    ctx.addParameter("allstak.session-mode", "user");
+    ctx.addApplicationListener(AllStakServletContextListener.class.getName());
+    TestContainer.allStakFilter(ctx, EnumSet.of(DispatcherType.REQUEST));
+    TestContainer.servlet(ctx, "/login", new Login());
+    TestContainer.servlet(ctx, "/fail", new Fail());
+    TestContainer.servlet(ctx, "/async", new AsyncDispatch());
+    container.deploy(ctx);
+    Browser bob = container.browser();
+    bob.get("/manual/login?user=bob");
+
+    assertThat(bob.get("/manual/async?to=/fail").statusCode()).isEqualTo(500);
+
+    String bobs = startOf("bob").text("sessionId");
+    Sent event = backend.await(ERRORS, 1).get(0);
+    assertThat(event.text("sessionId")).isEqualTo(bobs);
+    assertThat(userOf(event)).isEqualTo("bob");
+    container.undeploy(ctx);
+    assertThat(backend.awaitEndOf(bobs).text("status")).isEqualTo("errored");
   }
 
   /**

@@ -2,10 +2,12 @@ package dev.allstak.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.allstak.RequestContext;
 import dev.allstak.SessionStatus;
 import dev.allstak.UserSession;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -29,12 +31,22 @@ class UserSessionRegistryTest {
     }
 
     @Override
+    public String sessionId() {
+      return null;
+    }
+
+    @Override
     public void markActive() {
       activity++;
     }
 
     @Override
     public void recordError() {
+      errored = true;
+    }
+
+    @Override
+    public void captureException(Throwable throwable, Map<String, ?> metadata, RequestContext request) {
       errored = true;
     }
 
@@ -59,49 +71,67 @@ class UserSessionRegistryTest {
     now.addAndGet(unit.toNanos(amount));
   }
 
+  /** A request finishes as the integration counts it: its session marked active, failed or not. */
+  private UserSession request(String httpSessionId, String userId) {
+    UserSession session = registry.sessionOf(httpSessionId, userId);
+    session.markActive();
+    return session;
+  }
+
   @Test
   void firstRequestStartsTheSessionAndLaterRequestsContinueIt() {
-    registry.requestFinished("http-1", "alice", false);
-    registry.requestFinished("http-1", "alice", false);
-    registry.requestFinished("http-1", null, true); // an unprotected resource: no principal
+    UserSession first = request("http-1", "alice");
+    UserSession second = request("http-1", "alice");
+    UserSession third = request("http-1", null); // an unprotected resource: no principal
 
     assertThat(started).hasSize(1);
     RecordingUserSession alice = started.get(0);
+    assertThat(first).isSameAs(alice).isSameAs(second).isSameAs(third);
     assertThat(alice.userId).isEqualTo("alice");
     assertThat(alice.activity).isEqualTo(3);
-    assertThat(alice.errored).isTrue();
     assertThat(alice.ended).isFalse();
   }
 
   @Test
+  void failingFirstRequestGetsTheSessionItsEndCountsIn() {
+    UserSession failing = registry.sessionOf("http-1", null); // the filter asks before capturing
+    failing.captureException(new IllegalStateException("boom"), null, null);
+    UserSession atTheEnd = request("http-1", null);
+
+    assertThat(started).hasSize(1);
+    assertThat(atTheEnd).isSameAs(failing);
+    assertThat(started.get(0).errored).isTrue();
+    assertThat(started.get(0).activity).isEqualTo(1);
+  }
+
+  @Test
   void anonymousSessionThatLogsInEndsAndTheUsersSessionStarts() {
-    registry.requestFinished("http-1", null, false);
-    registry.requestFinished("http-1", "carol", false);
+    request("http-1", null);
+    request("http-1", "carol");
 
     assertThat(started).extracting(s -> s.userId).containsExactly(null, "carol");
     assertThat(started.get(0).ended).isTrue();
-    assertThat(started.get(0).errored).isFalse();
     assertThat(started.get(1).ended).isFalse();
     assertThat(registry.size()).isEqualTo(1);
   }
 
   @Test
   void anotherUserInTheSameHttpSessionGetsASessionOfTheirOwn() {
-    registry.requestFinished("http-1", "alice", false);
-    registry.requestFinished("http-1", "bob", true);
+    request("http-1", "alice");
+    UserSession bobs = registry.sessionOf("http-1", "bob");
 
     assertThat(started).extracting(s -> s.userId).containsExactly("alice", "bob");
+    assertThat(bobs).isSameAs(started.get(1));
     assertThat(started.get(0).ended).isTrue();
-    assertThat(started.get(0).errored).as("the failing request was bob's").isFalse();
-    assertThat(started.get(1).errored).isTrue();
+    assertThat(started.get(1).ended).isFalse();
   }
 
   @Test
   void afterItsMaximumLifetimeTheNextRequestContinuesInANewSessionOfTheSameUser() {
-    registry.requestFinished("http-1", "alice", false);
+    request("http-1", "alice");
     advance(4, TimeUnit.HOURS);
 
-    registry.requestFinished("http-1", null, false);
+    request("http-1", null);
 
     assertThat(started).extracting(s -> s.userId).containsExactly("alice", "alice");
     assertThat(started.get(0).ended).isTrue();
@@ -110,12 +140,12 @@ class UserSessionRegistryTest {
 
   @Test
   void sessionsPastTheirLifetimeEndWithoutARequestOfTheirOwn() {
-    registry.requestFinished("idle", "alice", false);
+    request("idle", "alice");
     advance(3, TimeUnit.HOURS);
-    registry.requestFinished("busy", "bob", false);
+    request("busy", "bob");
     advance(61, TimeUnit.MINUTES);
 
-    registry.requestFinished("busy", "bob", false); // bob's own session is 61 minutes old
+    request("busy", "bob"); // bob's own session is 61 minutes old
 
     assertThat(started.get(0).ended).as("alice idled past 4 h").isTrue();
     assertThat(started.get(1).ended).isFalse();
@@ -124,7 +154,7 @@ class UserSessionRegistryTest {
 
   @Test
   void destroyedHttpSessionEndsItsSessionOnce() {
-    registry.requestFinished("http-1", "alice", false);
+    request("http-1", "alice");
     registry.sessionDestroyed("http-1");
     registry.sessionDestroyed("http-1");
     registry.sessionDestroyed("never-seen");
@@ -135,9 +165,9 @@ class UserSessionRegistryTest {
 
   @Test
   void sessionFollowsItsHttpSessionToANewId() {
-    registry.requestFinished("old-id", "alice", false);
+    request("old-id", "alice");
     registry.sessionIdChanged("old-id", "new-id");
-    registry.requestFinished("new-id", "alice", false);
+    request("new-id", "alice");
 
     assertThat(started).hasSize(1);
     registry.sessionDestroyed("new-id");
@@ -146,8 +176,8 @@ class UserSessionRegistryTest {
 
   @Test
   void endAllEndsEveryOpenSession() {
-    registry.requestFinished("a", "alice", false);
-    registry.requestFinished("b", null, true);
+    request("a", "alice");
+    request("b", null);
     registry.endAll();
 
     assertThat(started).allMatch(s -> s.ended);

@@ -1,7 +1,9 @@
 package dev.allstak.internal.session;
 
+import dev.allstak.RequestContext;
 import dev.allstak.SessionStatus;
 import dev.allstak.UserSession;
+import java.util.Map;
 
 /** The user session of a disabled or closed client: does nothing. Not public API. */
 public final class NoopUserSession implements UserSession {
@@ -10,10 +12,18 @@ public final class NoopUserSession implements UserSession {
   private NoopUserSession() {}
 
   @Override
+  public String sessionId() {
+    return null;
+  }
+
+  @Override
   public void markActive() {}
 
   @Override
   public void recordError() {}
+
+  @Override
+  public void captureException(Throwable throwable, Map<String, ?> metadata, RequestContext request) {}
 
   @Override
   public SessionStatus status() {

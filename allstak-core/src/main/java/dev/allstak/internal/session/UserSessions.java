@@ -1,11 +1,13 @@
 package dev.allstak.internal.session;
 
+import dev.allstak.RequestContext;
 import dev.allstak.SessionStatus;
 import dev.allstak.UserSession;
 import dev.allstak.internal.Clock;
 import dev.allstak.internal.DaemonThreadFactory;
 import dev.allstak.internal.RepeatingLog;
 import dev.allstak.internal.transport.Transport;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * network. FIFO order puts a session's start before its end; an end waits for its start as the
  * application's session does. When the queue is full a start is left for the end to send, and an
  * end is dropped and counted.
+ *
+ * <p>Errors captured through a session go to the {@link ErrorSink} with that session's id and user
+ * id, never the application's.
  */
 public final class UserSessions {
   private static final Logger log = LoggerFactory.getLogger(UserSessions.class);
@@ -36,6 +41,7 @@ public final class UserSessions {
   private final Transport transport;
   private final Clock clock;
   private final Supplier<SessionEvents> eventsPerSession;
+  private final ErrorSink errors;
   private final long shutdownTimeoutNanos;
   private final String release;
   private final String environment;
@@ -46,12 +52,16 @@ public final class UserSessions {
   private final RepeatingLog droppedLog = new RepeatingLog(log);
   private volatile boolean closed;
 
-  /** @param eventsPerSession makes the events hook of each new session (the store keeps one per session) */
-  public UserSessions(Transport transport, Clock clock, Supplier<SessionEvents> eventsPerSession,
+  /**
+   * @param eventsPerSession makes the events hook of each new session (the store keeps one per session)
+   * @param errors where {@link UserSession#captureException} sends its events
+   */
+  public UserSessions(Transport transport, Clock clock, Supplier<SessionEvents> eventsPerSession, ErrorSink errors,
       long shutdownTimeoutNanos, String release, String environment) {
     this.transport = transport;
     this.clock = clock;
     this.eventsPerSession = eventsPerSession;
+    this.errors = errors;
     this.shutdownTimeoutNanos = shutdownTimeoutNanos;
     this.release = release;
     this.environment = environment;
@@ -72,7 +82,7 @@ public final class UserSessions {
         shutdownTimeoutNanos, shutdownTimeoutNanos, release, environment);
     events.attach(tracker);
     tracker.setUserId(userId);
-    Handle handle = new Handle(tracker);
+    Handle handle = new Handle(tracker, userId);
     open.add(handle);
     if (closed) {
       // Lost a race with close(): it may not have seen this session, so it ends here.
@@ -86,6 +96,7 @@ public final class UserSessions {
       }
     } else {
       tracker.start();
+      handle.sessionId = tracker.currentSessionId();
     }
     handle.markActive();
     return handle;
@@ -143,11 +154,20 @@ public final class UserSessions {
   /** The handle callers hold; it freezes the session's status and last activity when ended. */
   private final class Handle implements UserSession {
     final DefaultSessionTracker tracker;
+    private final String userId;
     private final AtomicBoolean ended = new AtomicBoolean();
+    /** The id sent in the start; null when none is sent (no release). Kept after the end. */
+    volatile String sessionId;
     private volatile long lastActiveNanos;
 
-    Handle(DefaultSessionTracker tracker) {
+    Handle(DefaultSessionTracker tracker, String userId) {
       this.tracker = tracker;
+      this.userId = userId;
+    }
+
+    @Override
+    public String sessionId() {
+      return sessionId;
     }
 
     @Override
@@ -161,6 +181,20 @@ public final class UserSessions {
     public void recordError() {
       if (!ended.get()) {
         tracker.recordError();
+      }
+    }
+
+    @Override
+    public void captureException(Throwable throwable, Map<String, ?> metadata, RequestContext request) {
+      if (throwable == null || ended.get()) {
+        return;
+      }
+      try {
+        // The session counts the error whatever becomes of the event.
+        tracker.recordError();
+        errors.capture(throwable, metadata, request, sessionId, userId);
+      } catch (RuntimeException e) {
+        log.debug("AllStak: could not capture an exception", e);
       }
     }
 

@@ -74,6 +74,8 @@ final class IngestPayloads {
     final String release;
     final String environment;
     final String sessionId;
+    /** {@code GET /checkout 500} from the event's {@code requestContext}, for the log; null without one. */
+    final String request;
 
     ErrorEvent(JsonNode body) throws Rejection {
       exceptionClass = requiredText(body, "exceptionClass", MAX_CLASS_NAME);
@@ -97,6 +99,16 @@ final class IngestPayloads {
         throw Rejection.invalid("metadata", "must be an object with string keys");
       }
       checkRequestContext(body);
+      request = requestSummary(body.get("requestContext"));
+    }
+
+    private static String requestSummary(JsonNode request) {
+      if (request == null || !request.isObject() || !request.path("path").isTextual()) {
+        return null;
+      }
+      JsonNode status = request.path("statusCode");
+      return request.path("method").asText("?") + " " + request.path("path").textValue()
+          + (status.isIntegralNumber() ? " " + status.asInt() : "");
     }
 
     private static void checkStackTrace(JsonNode body) throws Rejection {

@@ -233,8 +233,9 @@ public final class LocalCollector implements AutoCloseable {
   private void errorEvent(HttpExchange ex, IngestPayloads.ErrorEvent event, String body, long now)
       throws IOException, SQLException {
     long id = store.recordError(event, body, now);
-    log.info("collector: 202 error  {} {}{}", event.level, event.exceptionClass,
-        event.sessionId == null ? "" : "  session " + HealthReport.shortId(event.sessionId));
+    log.info("collector: 202 error  {} {}{}{}", event.level, event.exceptionClass,
+        event.sessionId == null ? "" : "  session " + HealthReport.shortId(event.sessionId),
+        event.request == null ? "" : "  " + event.request);
     respond(ex, 202, success(json.createObjectNode().put("id", id)));
   }
 

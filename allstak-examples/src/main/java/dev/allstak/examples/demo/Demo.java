@@ -7,12 +7,18 @@ import dev.allstak.examples.UncaughtCrash;
 import dev.allstak.examples.collector.HealthReport;
 import dev.allstak.examples.collector.LocalCollector;
 import dev.allstak.examples.collector.SessionRecord;
+import dev.allstak.examples.web.ShopWebApp;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -31,7 +37,9 @@ import java.util.stream.Stream;
  *
  * <p>The applications share a temporary {@code ALLSTAK_CACHE_DIR}, so the second run of the killed
  * worker finds the first one's session and reports it. Between the two runs the collector is
- * restarted: the session it is told about was accepted by the collector's previous life.
+ * restarted: the session it is told about was accepted by the collector's previous life. Last, a
+ * web application in an embedded Tomcat answers a few requests, some of them failing, and is
+ * stopped with SIGTERM.
  */
 public final class Demo {
   /** The release most applications run as. */
@@ -43,6 +51,14 @@ public final class Demo {
   /** The job the killed worker has reached when it is killed. */
   static final int KILL_AT_JOB = 4;
   static final int RESTARTED_WORKER_JOBS = 8;
+  /** The requests the demo sends the web application, in order: {@code /checkout} fails. */
+  static final List<String> WEB_REQUESTS = List.of("/", "/checkout?cart=1001", "/", "/checkout?cart=1002");
+  /** The exit code of a JVM that ran its shutdown hooks after SIGTERM: 128 + 15. */
+  static final int SIGTERM_EXIT_CODE = 143;
+  private static final String LISTENING = "shop: listening on ";
+  /** Tomcat logs through java.util.logging: one line a record, as the other applications log. */
+  private static final List<String> WEB_APP_JVM_OPTIONS =
+      List.of("-Djava.util.logging.SimpleFormatter.format=[%4$s] %5$s%n");
   private static final long APP_TIMEOUT_SECONDS = 60;
   private static final long REPORT_TIMEOUT_MILLIS = 5_000;
 
@@ -78,6 +94,7 @@ public final class Demo {
     private final String why;
     private Integer exitCode;
     private List<String> sessionIds = Collections.emptyList();
+    private List<Integer> responseCodes = Collections.emptyList();
 
     Step(String label, String expectedStatus, String why) {
       this.label = label;
@@ -102,6 +119,14 @@ public final class Demo {
     /** The status the session must end with. */
     public String expectedStatus() {
       return expectedStatus;
+    }
+
+    /**
+     * The HTTP status of each of {@link #WEB_REQUESTS} (-1 when it got no answer) for the web
+     * application; empty for the others.
+     */
+    public List<Integer> responseCodes() {
+      return responseCodes;
     }
   }
 
@@ -135,9 +160,7 @@ public final class Demo {
           BatchWorker.class, NEXT_RELEASE, List.of(String.valueOf(RESTARTED_WORKER_JOBS)));
       awaitEnd(killed);
 
-      // ---- Servlet application: a small web application with a failing endpoint. ----
-      // Its step joins here once the allstak-servlet integration exists (AllStakServletContainerInitializer,
-      // AllStakFilter): start it, request the failing endpoint, stop it; expected status errored.
+      runWebApp(step("shop-web", "errored", "a servlet application with a failing endpoint, stopped with SIGTERM"));
 
       checkStatuses();
       return collector;
@@ -166,7 +189,7 @@ public final class Demo {
   private void runToEnd(Step step, Class<?> main, String release, List<String> args)
       throws IOException, SQLException, InterruptedException {
     Set<String> before = sessionIds();
-    ExampleApp app = launch(step, main, release, args, null);
+    ExampleApp app = launch(step, main, release, args, List.of(), null);
     step.exitCode = app.awaitExit(APP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     step.sessionIds = newSessions(before);
     boolean crashExpected = step.expectedStatus.equals("crashed");
@@ -181,7 +204,7 @@ public final class Demo {
   private Step runAndKill(Step step) throws IOException, SQLException, InterruptedException {
     Set<String> before = sessionIds();
     ExampleApp app = launch(step, BatchWorker.class, NEXT_RELEASE, List.of(String.valueOf(KILLED_WORKER_JOBS)),
-        "worker: job " + KILL_AT_JOB + "/");
+        List.of(), "worker: job " + KILL_AT_JOB + "/");
     // Kill it only once it is at work and its session has reached the collector.
     boolean working = app.awaitLine(APP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(APP_TIMEOUT_SECONDS);
@@ -198,8 +221,54 @@ public final class Demo {
     return step;
   }
 
-  private ExampleApp launch(Step step, Class<?> main, String release, List<String> args, String awaitedLine)
-      throws IOException {
+  /**
+   * Starts the web application on a free port, sends it {@link #WEB_REQUESTS} and stops it the way
+   * a server is stopped ({@code kill}, {@code docker stop}): SIGTERM, so its shutdown hook stops Tomcat.
+   */
+  private void runWebApp(Step step) throws IOException, SQLException, InterruptedException {
+    Set<String> before = sessionIds();
+    ExampleApp app = launch(step, ShopWebApp.class, NEXT_RELEASE, List.of("0"), WEB_APP_JVM_OPTIONS, LISTENING);
+    if (app.awaitLine(APP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      step.responseCodes = request(URI.create(app.seenLine().substring(LISTENING.length()).trim()));
+    } else {
+      problems.add(step.label + ": it never said that it listens");
+    }
+    out.println("  -> kill (SIGTERM): the shutdown hooks stop Tomcat and end the session");
+    step.exitCode = app.terminate(APP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    step.sessionIds = newSessions(before);
+    if (step.exitCode == null) {
+      problems.add(step.label + ": still running " + APP_TIMEOUT_SECONDS + " s after SIGTERM; killed");
+    } else if (step.exitCode != SIGTERM_EXIT_CODE) {
+      problems.add(step.label + ": exit code " + step.exitCode + ", expected " + SIGTERM_EXIT_CODE);
+    }
+    report(step);
+  }
+
+  private List<Integer> request(URI base) throws InterruptedException {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    List<Integer> codes = new ArrayList<>();
+    for (String pathAndQuery : WEB_REQUESTS) {
+      int expected = pathAndQuery.startsWith("/checkout") ? 500 : 200;
+      int code;
+      try {
+        code = http.send(HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode();
+        out.printf("  -> GET %-20s %d%n", pathAndQuery, code);
+      } catch (IOException e) {
+        code = -1;
+        out.printf("  -> GET %-20s no answer: %s%n", pathAndQuery, e);
+      }
+      if (code != expected) {
+        problems.add("GET " + pathAndQuery + ": " + code + ", expected " + expected);
+      }
+      codes.add(code);
+    }
+    return Collections.unmodifiableList(codes);
+  }
+
+  private ExampleApp launch(Step step, Class<?> main, String release, List<String> args, List<String> jvmOptions,
+      String awaitedLine) throws IOException {
     stepNumber++;
     out.println();
     out.println("[" + stepNumber + "] " + step.label + " (" + release + "): " + step.why);
@@ -211,7 +280,7 @@ public final class Demo {
     env.put("ALLSTAK_RELEASE", release);
     env.put("ALLSTAK_ENVIRONMENT", "demo");
     env.put("ALLSTAK_CACHE_DIR", cacheDir.toString());
-    return ExampleApp.launch(main, args, env, classPath, step.label, out, awaitedLine);
+    return ExampleApp.launch(main, jvmOptions, args, env, classPath, step.label, out, awaitedLine);
   }
 
   private void report(Step step) throws SQLException {

@@ -19,6 +19,7 @@ final class ExampleApp {
   private final Thread pump;
   private final String awaitedLine;
   private final CountDownLatch lineSeen = new CountDownLatch(1);
+  private volatile String seenLine;
 
   private ExampleApp(Process process, String label, PrintStream out, String awaitedLine) {
     this.process = process;
@@ -34,13 +35,15 @@ final class ExampleApp {
    *
    * @param awaitedLine a line prefix {@link #awaitLine} waits for, or null
    */
-  static ExampleApp launch(Class<?> mainClass, List<String> args, Map<String, String> allstakEnv,
-      String classPath, String label, PrintStream out, String awaitedLine) throws IOException {
+  static ExampleApp launch(Class<?> mainClass, List<String> jvmOptions, List<String> args,
+      Map<String, String> allstakEnv, String classPath, String label, PrintStream out, String awaitedLine)
+      throws IOException {
     List<String> command = new ArrayList<>(Arrays.asList(
         Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", classPath,
-        "-XX:TieredStopAtLevel=1", // short-lived JVMs: start fast rather than peak
-        mainClass.getName()));
+        "-XX:TieredStopAtLevel=1")); // short-lived JVMs: start fast rather than peak
+    command.addAll(jvmOptions);
+    command.add(mainClass.getName());
     command.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().keySet().removeIf(name -> name.startsWith("ALLSTAK_"));
@@ -54,7 +57,8 @@ final class ExampleApp {
       String line;
       while ((line = in.readLine()) != null) {
         out.println("    " + label + " | " + line);
-        if (awaitedLine != null && line.startsWith(awaitedLine)) {
+        if (awaitedLine != null && seenLine == null && line.startsWith(awaitedLine)) {
+          seenLine = line;
           lineSeen.countDown();
         }
       }
@@ -66,6 +70,11 @@ final class ExampleApp {
   /** Whether the awaited line was printed within the timeout. */
   boolean awaitLine(long timeout, TimeUnit unit) throws InterruptedException {
     return lineSeen.await(timeout, unit);
+  }
+
+  /** The first line that started with the awaited prefix, or null while none has. */
+  String seenLine() {
+    return seenLine;
   }
 
   /** Waits for the exit and for the last of the output; the exit code, or null after the timeout (then it is killed). */
@@ -81,6 +90,17 @@ final class ExampleApp {
 
   boolean isAlive() {
     return process.isAlive();
+  }
+
+  /**
+   * Asks the JVM to stop the way {@code kill} does (SIGTERM on Linux and macOS): its shutdown hooks
+   * run. Returns the exit code (143 after SIGTERM), or null when it had to be killed after the timeout.
+   */
+  Integer terminate(long timeout, TimeUnit unit) throws InterruptedException {
+    // Through the handle: Process.destroy() would also close the pipes, and lose what the JVM
+    // prints while it shuts down.
+    process.toHandle().destroy();
+    return awaitExit(timeout, unit);
   }
 
   /** Kills the JVM the way {@code kill -9} does (SIGKILL on Linux and macOS): no shutdown hook runs. */

@@ -32,13 +32,14 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Runs the whole demo once (real example applications in their own JVMs, one killed with SIGKILL,
- * the collector restarted half-way) and checks what the collector ends up holding. The demo's
- * narration goes to target/demo-e2e.log.
+ * the collector restarted half-way, a web application in Tomcat stopped with SIGTERM) and checks
+ * what the collector ends up holding. The demo's narration goes to target/demo-e2e.log.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DemoEndToEndTest {
   private static final String STABLE = Demo.STABLE_RELEASE;
   private static final String NEXT = Demo.NEXT_RELEASE;
+  private static final int WEB_STEP = 7;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Path dataDir;
@@ -75,7 +76,7 @@ class DemoEndToEndTest {
   void everyApplicationExitsAsItShould() {
     assertThat(demo.steps()).extracting(Demo.Step::label, Demo.Step::exitCode).containsExactly(
         tuple("hello", 0), tuple("handled-errors", 0), tuple("hello", 0), tuple("handled-errors", 0),
-        tuple("crash", 1), tuple("worker", 137), tuple("worker", 0));
+        tuple("crash", 1), tuple("worker", 137), tuple("worker", 0), tuple("shop-web", 143));
   }
 
   @Test
@@ -85,8 +86,8 @@ class DemoEndToEndTest {
       assertThat(step.sessionIds()).as(step.label()).hasSize(1);
       releases.add(session(step).release());
     }
-    assertThat(releases).containsExactly(STABLE, STABLE, NEXT, NEXT, NEXT, NEXT, NEXT);
-    assertThat(collector.store().sessions()).hasSize(7);
+    assertThat(releases).containsExactly(STABLE, STABLE, NEXT, NEXT, NEXT, NEXT, NEXT, NEXT);
+    assertThat(collector.store().sessions()).hasSize(8);
     assertThat(collector.store().sessions()).extracting(SessionRecord::environment).containsOnly("demo");
   }
 
@@ -140,7 +141,7 @@ class DemoEndToEndTest {
     List<List<String>> rows = rows(page.body());
     assertThat(rows.get(0)).startsWith("release", "sessions", "ok", "errored", "crashed", "abnormal", "active");
     assertThat(rows.subList(1, rows.size())).extracting(r -> r.subList(0, 2))
-        .containsExactly(List.of(STABLE, "2"), List.of(NEXT, "5"));
+        .containsExactly(List.of(STABLE, "2"), List.of(NEXT, "6"));
     Map<String, ReleaseHealth> health = health();
     for (List<String> row : rows.subList(1, rows.size())) {
       ReleaseHealth r = health.get(row.get(0));
@@ -200,7 +201,67 @@ class DemoEndToEndTest {
     Map<String, ReleaseHealth> health = health();
 
     assertThat(health.get(STABLE).errorEvents()).as(STABLE + ": alice's two handled errors").isEqualTo(2);
-    assertThat(health.get(NEXT).errorEvents()).as(NEXT + ": bob's two handled errors and carol's crash").isEqualTo(3);
+    assertThat(health.get(NEXT).errorEvents())
+        .as(NEXT + ": bob's two handled errors, carol's crash and the web application's two failed checkouts")
+        .isEqualTo(5);
+  }
+
+  // ---- The servlet integration ----
+
+  @Test
+  void webApplicationAnswersAsWithoutAllStak() {
+    assertThat(demo.steps().get(WEB_STEP).label()).isEqualTo("shop-web");
+    assertThat(demo.steps().get(WEB_STEP).responseCodes()).as("GET / answers, GET /checkout fails: 500")
+        .containsExactly(200, 500, 200, 500);
+  }
+
+  @Test
+  void webApplicationSessionEndsErroredWhenStoppedWithSigterm() throws Exception {
+    SessionRecord web = session(demo.steps().get(WEB_STEP));
+
+    assertThat(web.status()).as("failed requests are handled errors: the server kept running").isEqualTo("errored");
+    assertThat(web.release()).isEqualTo(NEXT);
+    assertThat(web.userId()).as("application mode: the application's session, nobody's").isNull();
+  }
+
+  @Test
+  void failedRequestsArriveAsErrorEventsWithTheirRequest() throws Exception {
+    String sessionId = demo.steps().get(WEB_STEP).sessionIds().get(0);
+    List<ErrorEventRecord> events = collector.store().errorEvents().stream()
+        .filter(e -> sessionId.equals(e.sessionId())).collect(Collectors.toList());
+
+    assertThat(events).as("one event per failed checkout").hasSize(2);
+    for (ErrorEventRecord e : events) {
+      assertThat(e.level()).isEqualTo("error");
+      assertThat(e.exceptionClass()).isEqualTo("java.lang.IllegalStateException");
+      assertThat(e.release()).isEqualTo(NEXT);
+      JsonNode request = JSON.readTree(e.body()).path("requestContext");
+      assertThat(request.path("method").asText()).isEqualTo("GET");
+      assertThat(request.path("path").asText()).as("the path, without the query string ?cart=…")
+          .isEqualTo("/checkout");
+      assertThat(request.path("statusCode").isInt()).isTrue();
+      assertThat(request.path("statusCode").asInt()).isEqualTo(500);
+      assertThat(request.path("host").asText()).startsWith("127.0.0.1:");
+      assertThat(request.has("userAgent")).as("personal data only with sendDefaultPii").isFalse();
+    }
+  }
+
+  @Test
+  void contextParameterDecidesWhichFramesAreTheApplications() throws Exception {
+    String sessionId = demo.steps().get(WEB_STEP).sessionIds().get(0);
+    ErrorEventRecord event = collector.store().errorEvents().stream()
+        .filter(e -> sessionId.equals(e.sessionId())).findFirst().orElseThrow();
+    List<String> inApp = new ArrayList<>();
+    List<String> notInApp = new ArrayList<>();
+    for (JsonNode frame : JSON.readTree(event.body()).path("frames")) {
+      (frame.path("inApp").asBoolean() ? inApp : notInApp).add(frame.path("function").asText());
+    }
+
+    // ShopWebApp sets allstak.in-app-packages=dev.allstak.examples as a context parameter.
+    assertThat(inApp).contains("dev.allstak.examples.web.ShopWebApp$Checkout.doGet")
+        .allMatch(f -> f.startsWith("dev.allstak.examples."));
+    assertThat(notInApp).anyMatch(f -> f.startsWith("org.apache.catalina."))
+        .contains("dev.allstak.servlet.AllStakFilter.doFilter");
   }
 
   // ---- The crash-safe session store ----
@@ -225,10 +286,10 @@ class DemoEndToEndTest {
   void nextReleaseNumbers() throws Exception {
     ReleaseHealth next = health().get(NEXT);
 
-    assertThat(next.sessions()).isEqualTo(5);
+    assertThat(next.sessions()).isEqualTo(6);
     assertThat(List.of(next.ok(), next.errored(), next.crashed(), next.abnormal(), next.active()))
-        .as("ok, errored, crashed, abnormal, active").containsExactly(2, 1, 1, 1, 0);
-    assertThat(next.crashFreeSessionRate()).isEqualTo(0.8);
+        .as("ok, errored, crashed, abnormal, active").containsExactly(2, 2, 1, 1, 0);
+    assertThat(next.crashFreeSessionRate()).isEqualTo(5.0 / 6);
     assertThat(next.users()).isEqualTo(2);
     assertThat(next.crashFreeUserRate()).isEqualTo(0.5);
   }
