@@ -207,7 +207,7 @@ public final class HttpTransport implements Transport {
         if (closed.get()) {
           return Outcome.FAILED;
         }
-        transientLog.failure("AllStak: could not reach {}{}: {}", host, path, exchange.failure.toString());
+        transientLog.failure("AllStak: could not reach {}{}: {}", host, path, printable(exchange.failure.toString()));
       } else {
         int code = exchange.code;
         if (code >= 200 && code < 300) {
@@ -240,6 +240,20 @@ public final class HttpTransport implements Transport {
       }
       retries.incrementAndGet();
     }
+  }
+
+  /**
+   * What the network said, fit for a log line: a server that answers garbage puts raw bytes into
+   * OkHttp's exception messages, and those must not reach the host's logs as control characters.
+   */
+  static String printable(String text) {
+    int max = Math.min(text.length(), 300);
+    StringBuilder out = new StringBuilder(max + 3);
+    for (int i = 0; i < max; i++) {
+      char c = text.charAt(i);
+      out.append(c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\ufffd' ? '?' : c);
+    }
+    return text.length() > max ? out.append("...").toString() : out.toString();
   }
 
   /** Full jitter between half and all of an exponential step, so many clients do not retry in step. */
