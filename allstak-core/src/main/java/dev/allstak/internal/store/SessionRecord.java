@@ -1,12 +1,12 @@
 package dev.allstak.internal.store;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allstak.SessionStatus;
+import dev.allstak.internal.Json;
 import dev.allstak.internal.session.SessionInfo;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -19,7 +19,6 @@ final class SessionRecord {
   static final int VERSION = 1;
   static final Pattern SESSION_ID =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   final SessionInfo info;
   final SessionStatus status;
@@ -65,27 +64,24 @@ final class SessionRecord {
   }
 
   byte[] toJson() throws IOException {
-    ObjectNode n = JSON.createObjectNode();
+    Map<String, Object> n = new LinkedHashMap<>();
     n.put("v", VERSION);
     n.put("sessionId", info.id());
     n.put("release", info.release());
-    if (info.environment() != null) {
-      n.put("environment", info.environment());
-    }
-    if (info.userId() != null) {
-      n.put("userId", info.userId());
-    }
+    n.put("environment", info.environment());
+    n.put("userId", info.userId());
     n.put("startedAt", info.startedAtMillis());
     n.put("status", status.wireValue());
     n.put("errors", errors);
     n.put("lastAlive", lastAliveMillis);
     n.put("startDelivered", startDelivered);
     if (endStatus != null) {
-      ObjectNode end = n.putObject("end");
+      Map<String, Object> end = new LinkedHashMap<>();
       end.put("status", endStatus.wireValue());
       end.put("durationMs", durationMs);
+      n.put("end", end);
     }
-    return JSON.writeValueAsBytes(n);
+    return Json.write(n);
   }
 
   /**
@@ -93,17 +89,15 @@ final class SessionRecord {
    * {@code expectedId} (truncated, corrupt, another version, another session's content).
    */
   static SessionRecord parse(byte[] bytes, String expectedId) throws IOException {
-    JsonNode n;
+    Map<String, Object> n;
     try {
-      n = JSON.readTree(bytes);
+      n = Json.readObject(bytes);
     } catch (IOException | RuntimeException e) {
       throw new IOException("not JSON: " + e.getClass().getSimpleName(), e);
     }
-    if (n == null || !n.isObject()) {
-      throw new IOException("not a JSON object");
-    }
-    if (n.path("v").asInt(-1) != VERSION) {
-      throw new IOException("unknown version " + n.path("v"));
+    Object version = n.get("v");
+    if (!(version instanceof Long) || (Long) version != VERSION) {
+      throw new IOException("unknown version " + version);
     }
     String id = text(n, "sessionId", true);
     if (!SESSION_ID.matcher(id).matches() || !id.equals(expectedId)) {
@@ -112,47 +106,52 @@ final class SessionRecord {
     SessionInfo info = new SessionInfo(id, text(n, "release", true), text(n, "environment", false),
         text(n, "userId", false), number(n, "startedAt"));
     SessionStatus status = status(n.get("status"));
-    JsonNode end = n.get("end");
+    Object end = n.get("end");
     SessionStatus endStatus = null;
     long durationMs = 0;
-    if (end != null && !end.isNull()) {
-      endStatus = status(end.get("status"));
-      durationMs = number(end, "durationMs");
+    if (end != null) {
+      if (!(end instanceof Map)) {
+        throw new IOException("end is not an object");
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> endFields = (Map<String, Object>) end;
+      endStatus = status(endFields.get("status"));
+      durationMs = number(endFields, "durationMs");
     }
-    JsonNode delivered = n.get("startDelivered");
-    if (delivered == null || !delivered.isBoolean()) {
+    Object delivered = n.get("startDelivered");
+    if (!(delivered instanceof Boolean)) {
       throw new IOException("startDelivered missing");
     }
-    return new SessionRecord(info, status, number(n, "errors"), number(n, "lastAlive"), delivered.booleanValue(),
+    return new SessionRecord(info, status, number(n, "errors"), number(n, "lastAlive"), (Boolean) delivered,
         endStatus, durationMs);
   }
 
-  private static String text(JsonNode n, String field, boolean required) throws IOException {
-    JsonNode v = n.get(field);
-    if (v == null || v.isNull()) {
+  private static String text(Map<String, Object> n, String field, boolean required) throws IOException {
+    Object v = n.get(field);
+    if (v == null) {
       if (required) {
         throw new IOException(field + " missing");
       }
       return null;
     }
-    if (!v.isTextual() || v.textValue().isEmpty()) {
+    if (!(v instanceof String) || ((String) v).isEmpty()) {
       throw new IOException(field + " is not text");
     }
-    return v.textValue();
+    return (String) v;
   }
 
-  private static long number(JsonNode n, String field) throws IOException {
-    JsonNode v = n.get(field);
-    if (v == null || !v.canConvertToExactIntegral() || !v.canConvertToLong() || v.longValue() < 0) {
+  private static long number(Map<String, Object> n, String field) throws IOException {
+    Object v = n.get(field);
+    if (!(v instanceof Long) || (Long) v < 0) {
       throw new IOException(field + " is not a non-negative integer");
     }
-    return v.longValue();
+    return (Long) v;
   }
 
-  private static SessionStatus status(JsonNode v) throws IOException {
-    if (v != null && v.isTextual()) {
+  private static SessionStatus status(Object v) throws IOException {
+    if (v instanceof String) {
       for (SessionStatus s : SessionStatus.values()) {
-        if (s.wireValue().equals(v.textValue().toLowerCase(Locale.ROOT))) {
+        if (s.wireValue().equals(((String) v).toLowerCase(Locale.ROOT))) {
           return s;
         }
       }

@@ -1,14 +1,13 @@
 package dev.allstak.internal.transport;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allstak.AllStakConfig;
 import dev.allstak.internal.Clock;
 import dev.allstak.internal.DaemonThreadFactory;
+import dev.allstak.internal.Json;
 import dev.allstak.internal.RepeatingLog;
 import dev.allstak.internal.SdkInfo;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -20,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.ConnectionSpec;
 import okhttp3.Dispatcher;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -86,11 +86,6 @@ public final class HttpTransport implements Transport {
     final ThreadPoolExecutor callExecutor;
     final OwnedConnectionPool pool;
     final OkHttpClient client;
-    // No thread-local buffer recycling: the caller's thread may be a container's, which would keep
-    // a reference to our (web application's) classes in its ThreadLocalMap after we are gone.
-    final ObjectMapper json = new ObjectMapper(JsonFactory.builder()
-        .disable(JsonFactory.Feature.USE_THREAD_LOCAL_FOR_BUFFER_RECYCLING).build())
-        .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     Http(AllStakConfig config) {
       // OkHttp's dispatcher caps concurrent calls (5 per host), and so the number of these threads.
@@ -101,6 +96,11 @@ public final class HttpTransport implements Transport {
           .dispatcher(new Dispatcher(callExecutor))
           .connectionPool(pool.pool())
           .protocols(Collections.singletonList(Protocol.HTTP_1_1))
+          // A plain-http host needs no TLS: without a TLS spec OkHttp never loads the platform's
+          // trust store, which is most of what building the client costs.
+          .connectionSpecs(isCleartext(config.host())
+              ? Collections.singletonList(ConnectionSpec.CLEARTEXT)
+              : Arrays.asList(ConnectionSpec.MODERN_TLS, ConnectionSpec.CLEARTEXT))
           .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
           // Zero means none: see the class comment. Attempts are bounded by send() instead.
           .readTimeout(0, TimeUnit.MILLISECONDS)
@@ -127,6 +127,10 @@ public final class HttpTransport implements Transport {
       }
       pool.shutdown();
     }
+  }
+
+  static boolean isCleartext(String host) {
+    return host.regionMatches(true, 0, "http:", 0, 5);
   }
 
   /** The HTTP machinery, made on first use; null once closed. */
@@ -179,7 +183,7 @@ public final class HttpTransport implements Transport {
     }
     byte[] bytes;
     try {
-      bytes = http.json.writeValueAsBytes(body);
+      bytes = Json.write(body);
     } catch (IOException e) {
       log.warn("AllStak: could not serialise a payload for {}; dropped", path, e);
       return Outcome.REJECTED;

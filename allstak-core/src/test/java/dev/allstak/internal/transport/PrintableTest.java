@@ -28,4 +28,11 @@ class PrintableTest {
     assertThat(HttpTransport.printable("java.net.ConnectException: Connection refused"))
         .isEqualTo("java.net.ConnectException: Connection refused");
   }
+
+  @Test
+  void onlyPlainHttpHostsGoWithoutTls() {
+    assertThat(HttpTransport.isCleartext("http://127.0.0.1:8787")).isTrue();
+    assertThat(HttpTransport.isCleartext("HTTP://collector.local")).isTrue();
+    assertThat(HttpTransport.isCleartext("https://api.allstak.sa")).isFalse();
+  }
 }
