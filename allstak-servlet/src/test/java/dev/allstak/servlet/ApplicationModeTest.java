@@ -188,6 +188,7 @@ class ApplicationModeTest {
     StandardContext shop = shop("/shop");
     container.deploy(shop);
     assertThat(container.get("/shop/async?to=/fail").statusCode()).isEqualTo(500);
+    backend.await(ERRORS, 1);
     container.undeploy(shop);
     backend.await(END, 1);
     List<Sent> events = backend.sentTo(ERRORS);
@@ -208,6 +209,9 @@ class ApplicationModeTest {
     container.deploy(ctx);
 
     assertThat(container.get("/manual/async?to=/fail").statusCode()).isEqualTo(500);
+    // The container may call onError just after the client has its 500: wait for the capture
+    // before stopping the application, as a real undeploy would not race a finishing request.
+    assertThat(backend.await(ERRORS, 1)).hasSize(1);
     container.undeploy(ctx);
     assertThat(backend.await(END, 1).get(0).text("status")).isEqualTo("errored");
   }
