@@ -515,8 +515,9 @@ public final class AllStakConfig {
     /**
      * Whether to keep open sessions on local disk, so that the session of a process that was killed
      * (SIGKILL, out of memory, power cut) or whose end could not be delivered is ended by the next
-     * start; default {@code true}. The environment variable {@code ALLSTAK_SESSION_STORE=false} or
-     * the system property {@code allstak.session-store=false} also turn it off.
+     * start; default {@code true}. When not set here, the environment variable {@code
+     * ALLSTAK_SESSION_STORE=false} or the system property {@code allstak.session-store=false} turn it
+     * off.
      */
     public Builder enableSessionStore(boolean enable) {
       this.enableSessionStore = enable;

@@ -56,6 +56,23 @@ class ConfigSourcesTest {
   }
 
   @Test
+  void theSessionStoreIsTurnedOffByVariableOrPropertyButNotOverTheBuilder() {
+    AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_k").build();
+    env.put("ALLSTAK_SESSION_STORE", "false");
+    assertThat(complete(config).enableSessionStore()).isFalse();
+    env.clear();
+    props.setProperty("allstak.session-store", "FALSE");
+    assertThat(complete(config).enableSessionStore()).isFalse();
+    props.setProperty("allstak.session-store", "true");
+    assertThat(complete(config).enableSessionStore()).isTrue();
+
+    env.put("ALLSTAK_SESSION_STORE", "false");
+    props.clear();
+    AllStakConfig chosen = config.toBuilder().enableSessionStore(true).build();
+    assertThat(complete(chosen).enableSessionStore()).as("the builder's explicit choice wins").isTrue();
+  }
+
+  @Test
   void anOptionSetOnTheBuilderToItsDefaultIsStillTheBuildersChoice() {
     AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_k").enableAutoSessionTracking(true)
         .enableUncaughtExceptionHandler(true).build();

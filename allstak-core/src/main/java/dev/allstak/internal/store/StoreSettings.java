@@ -19,8 +19,6 @@ import java.util.concurrent.TimeUnit;
 final class StoreSettings {
   static final String ENV_CACHE_DIR = "ALLSTAK_CACHE_DIR";
   static final String PROP_CACHE_DIR = "allstak.cache-dir";
-  static final String ENV_SESSION_STORE = "ALLSTAK_SESSION_STORE";
-  static final String PROP_SESSION_STORE = "allstak.session-store";
   static final String LAYOUT = "sessions-v1";
 
   /** Records (live and pending ends) one partition keeps at most. */
@@ -81,12 +79,10 @@ final class StoreSettings {
    * sessions-v1/<partition>} under it.
    */
   static StoreSettings resolve(AllStakConfig config, Map<String, String> env, Properties props) {
+    // AllStak.init resolved allstak.session-store / ALLSTAK_SESSION_STORE into the option already,
+    // with the builder first: reading them again here would let them override the builder.
     if (!config.enableSessionStore()) {
-      return off("the enableSessionStore option is false");
-    }
-    String toggle = firstNonBlank(props.getProperty(PROP_SESSION_STORE), env.get(ENV_SESSION_STORE));
-    if (toggle != null && toggle.trim().equalsIgnoreCase("false")) {
-      return off(PROP_SESSION_STORE + " / " + ENV_SESSION_STORE + " is false");
+      return off("enableSessionStore is false (option, allstak.session-store or ALLSTAK_SESSION_STORE)");
     }
     Path base = config.cacheDir();
     try {

@@ -67,17 +67,10 @@ class StoreSettingsTest {
   }
 
   @Test
-  void storeIsOffByOptionByVariableOrByProperty() {
+  void storeIsOffWhenTheOptionSaysSo() {
     assertThat(StoreSettings.resolve(CONFIG.toBuilder().enableSessionStore(false).build(), new HashMap<>(), linux())
         .directory).isNull();
-    Map<String, String> env = new HashMap<>();
-    env.put("ALLSTAK_SESSION_STORE", "false");
-    assertThat(StoreSettings.resolve(CONFIG, env, linux()).directory).isNull();
-    Properties props = linux();
-    props.setProperty("allstak.session-store", "FALSE");
-    assertThat(StoreSettings.resolve(CONFIG, new HashMap<>(), props).directory).isNull();
-    props.setProperty("allstak.session-store", "true");
-    assertThat(StoreSettings.resolve(CONFIG, new HashMap<>(), props).directory).isNotNull();
+    assertThat(StoreSettings.resolve(CONFIG, new HashMap<>(), linux()).directory).isNotNull();
   }
 
   @Test
