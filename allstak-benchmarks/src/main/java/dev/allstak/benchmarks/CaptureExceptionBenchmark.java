@@ -7,8 +7,6 @@ import dev.allstak.internal.Clock;
 import dev.allstak.internal.DefaultAllStakClient;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.transport.HttpTransport;
-import dev.allstak.internal.transport.Outcome;
-import dev.allstak.internal.transport.Transport;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -19,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -178,7 +175,7 @@ public class CaptureExceptionBenchmark {
         hookCalls.incrementAndGet();
         return null;
       }).build();
-      client = new DefaultAllStakClient(config, new InstantTransport(), Clock.SYSTEM, SessionEvents.NONE);
+      client = new DefaultAllStakClient(config, new AcceptingTransport(), Clock.SYSTEM, SessionEvents.NONE);
       client.sessionTracker().start();
     }
 
@@ -312,16 +309,6 @@ public class CaptureExceptionBenchmark {
     return n <= 0 ? new IllegalStateException("order A-1042 could not be placed") : recurse(n - 1);
   }
 
-  /** Answers at once: the events thread is never held up. */
-  static final class InstantTransport implements Transport {
-    @Override
-    public Outcome send(String path, Map<String, Object> body, long deadlineNanos, CountDownLatch abort) {
-      return Outcome.DELIVERED;
-    }
-
-    @Override
-    public void close() {}
-  }
 
   /** A loopback socket that accepts connections and never reads or answers: a backend that hangs. */
   static final class HangingBackend implements AutoCloseable {

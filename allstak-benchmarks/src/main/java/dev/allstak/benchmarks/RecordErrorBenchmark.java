@@ -3,10 +3,6 @@ package dev.allstak.benchmarks;
 import dev.allstak.internal.Clock;
 import dev.allstak.internal.session.DefaultSessionTracker;
 import dev.allstak.internal.session.SessionEvents;
-import dev.allstak.internal.transport.Outcome;
-import dev.allstak.internal.transport.Transport;
-import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -49,7 +45,7 @@ public class RecordErrorBenchmark {
 
     @Setup(Level.Trial)
     public void start() {
-      tracker = new DefaultSessionTracker(new NeverCalledTransport(), Clock.SYSTEM, Runnable::run,
+      tracker = new DefaultSessionTracker(new AcceptingTransport(), Clock.SYSTEM, Runnable::run,
           SessionEvents.NONE, TimeUnit.SECONDS.toNanos(2), "bench@1.0.0", "benchmark");
       tracker.start();
     }
@@ -86,14 +82,4 @@ public class RecordErrorBenchmark {
     session.tracker.recordError();
   }
 
-  /** Accepts the start and nothing else; recordError must never reach the transport. */
-  static final class NeverCalledTransport implements Transport {
-    @Override
-    public Outcome send(String path, Map<String, Object> body, long deadlineNanos, CountDownLatch abort) {
-      return Outcome.DELIVERED;
-    }
-
-    @Override
-    public void close() {}
-  }
 }

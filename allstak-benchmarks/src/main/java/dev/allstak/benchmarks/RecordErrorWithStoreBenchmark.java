@@ -6,7 +6,6 @@ import dev.allstak.internal.session.DefaultSessionTracker;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.store.SessionStore;
 import dev.allstak.internal.store.StoreEvents;
-import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,9 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -152,14 +149,4 @@ public class RecordErrorWithStoreBenchmark {
     s.tracker.recordError();
   }
 
-  /** Accepts everything; recordError must never reach it. */
-  static final class AcceptingTransport implements Transport {
-    @Override
-    public Outcome send(String path, Map<String, Object> body, long deadlineNanos, CountDownLatch abort) {
-      return Outcome.DELIVERED;
-    }
-
-    @Override
-    public void close() {}
-  }
 }
