@@ -223,4 +223,21 @@ class DefaultSessionTrackerTest {
 
     assertThat(transport.sent()).extracting(s -> s.path).containsExactly(START_PATH, END_PATH);
   }
+
+  @Test
+  void aSecondEndOfATrackerThatNeverStartedReturnsAtOnce() {
+    // No release: start() sends nothing, so the first end() finds no session. The end that
+    // follows (close() after an explicit end, say) has nothing to wait for either.
+    DefaultSessionTracker tracker = new DefaultSessionTracker(transport, dev.allstak.internal.Clock.SYSTEM,
+        Runnable::run, SessionEvents.NONE, TimeUnit.SECONDS.toNanos(2), null, "test");
+    tracker.start();
+    tracker.end();
+
+    long t0 = System.nanoTime();
+    tracker.end();
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+
+    assertThat(tookMs).as("waited for an end that never happens").isLessThan(500);
+    assertThat(transport.sent()).isEmpty();
+  }
 }
