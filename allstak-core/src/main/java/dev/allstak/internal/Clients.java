@@ -31,6 +31,10 @@ public final class Clients {
       log.info("AllStak: running under a test runner ({}) and reporting, as enableInTests asks", runner);
     }
     HttpTransport transport = new HttpTransport(config, Clock.SYSTEM);
+    if (config.enableAutoSessionTracking()) {
+      // The session start is this process's first call: get OkHttp ready while init goes on.
+      transport.prepareInBackground();
+    }
     SessionStore store = SessionStore.create(config, env, sysProps, transport, Clock.SYSTEM);
     DefaultAllStakClient client =
         new DefaultAllStakClient(config, transport, Clock.SYSTEM, SessionEvents.NONE, store);

@@ -7,6 +7,8 @@ import dev.allstak.internal.Json;
 import dev.allstak.internal.RepeatingLog;
 import dev.allstak.internal.SdkInfo;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
@@ -59,12 +61,23 @@ public final class HttpTransport implements Transport {
   static final long BODY_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** How long close() lets cancelled calls end before it stops the connection pool. */
   static final long CALLS_END_MILLIS = 100;
+  /**
+   * How long a refused connection is remembered: a send that starts within it skips its first
+   * attempt, which could only be refused again, and goes straight to its backoff.
+   */
+  static final long REFUSAL_MEMORY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final AllStakConfig config;
   private final long attemptTimeoutNanos;
   private final String host;
   private final String apiKey;
   private final Clock clock;
+  /**
+   * Runs OkHttp's calls and the preparation. OkHttp's dispatcher caps concurrent calls (5 per
+   * host), and so the number of these threads; none exists until the first is needed.
+   */
+  private final ThreadPoolExecutor callExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30,
+      TimeUnit.SECONDS, new SynchronousQueue<>(), new DaemonThreadFactory("http"));
   /** Made on first send, on one of our threads: init pays no OkHttp, Okio or Jackson class loading. */
   private volatile Http lazyHttp;
   private final AtomicBoolean unauthorized = new AtomicBoolean();
@@ -72,6 +85,8 @@ public final class HttpTransport implements Transport {
   private final RepeatingLog transientLog = new RepeatingLog(log);
   private final RepeatingLog rejectedLog = new RepeatingLog(log);
   private final AtomicLong retries = new AtomicLong();
+  /** Until when (nanoTime) the backend counts as refusing connections; null when it does not. */
+  private volatile Long refusingUntilNanos;
 
   public HttpTransport(AllStakConfig config, Clock clock) {
     this.config = config;
@@ -87,10 +102,8 @@ public final class HttpTransport implements Transport {
     final OwnedConnectionPool pool;
     final OkHttpClient client;
 
-    Http(AllStakConfig config) {
-      // OkHttp's dispatcher caps concurrent calls (5 per host), and so the number of these threads.
-      this.callExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-          new SynchronousQueue<>(), new DaemonThreadFactory("http"));
+    Http(AllStakConfig config, ThreadPoolExecutor callExecutor) {
+      this.callExecutor = callExecutor;
       this.pool = OwnedConnectionPool.create(new DaemonThreadFactory("http-pool"));
       this.client = new OkHttpClient.Builder()
           .dispatcher(new Dispatcher(callExecutor))
@@ -140,12 +153,60 @@ public final class HttpTransport implements Transport {
       synchronized (this) {
         h = lazyHttp;
         if (h == null && !closed.get()) {
-          h = new Http(config);
+          h = new Http(config, callExecutor);
           lazyHttp = h;
         }
       }
     }
     return h;
+  }
+
+  /**
+   * Gets ready for the first send on an {@code allstak-http} thread, returning at once. First a
+   * plain TCP connect to the backend ({@link ConnectProbe}): when every address refuses, the
+   * first attempt of the sends that follow is skipped, and nothing else is made ready, since no
+   * call will be made for a while. Otherwise the HTTP client is built and OkHttp's platform read:
+   * ~100 ms of class loading on a cold JVM, which then overlaps the rest of {@code init} instead of
+   * delaying the session start, and with it the exit of a process that ends right after {@code
+   * init}. The thread then serves the first call.
+   */
+  public void prepareInBackground() {
+    try {
+      callExecutor.execute(this::prepare);
+    } catch (RuntimeException e) {
+      // Closed already: nothing to prepare.
+    }
+  }
+
+  private void prepare() {
+    try {
+      if (closed.get()) {
+        return;
+      }
+      if (ConnectProbe.probe(host, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
+          == ConnectProbe.Result.REFUSED) {
+        refused();
+        return;
+      }
+      if (http() == null) {
+        return;
+      }
+      // OkHttp reads the platform (a scan of the security providers) on its first call.
+      okhttp3.internal.platform.Platform.Companion.get();
+    } catch (RuntimeException | LinkageError e) {
+      log.debug("AllStak: could not prepare the HTTP client; the first send will", e);
+    }
+  }
+
+  /** The backend refused a connection (or its name did not resolve) just now. */
+  private void refused() {
+    refusingUntilNanos = clock.nanoTime() + REFUSAL_MEMORY_NANOS;
+  }
+
+  /** Whether the backend refused a connection less than {@link #REFUSAL_MEMORY_NANOS} ago. */
+  boolean refusing() {
+    Long until = refusingUntilNanos;
+    return until != null && clock.nanoTime() - until < 0;
   }
 
   /** Whether the HTTP machinery has been made yet (tests: it must not be made by init). */
@@ -177,60 +238,74 @@ public final class HttpTransport implements Transport {
     if (closed.get()) {
       return Outcome.FAILED;
     }
-    Http http = http();
-    if (http == null) {
-      return Outcome.FAILED;
-    }
-    byte[] bytes;
-    try {
-      bytes = Json.write(body);
-    } catch (IOException e) {
-      log.warn("AllStak: could not serialise a payload for {}; dropped", path, e);
-      return Outcome.REJECTED;
-    }
-    Request request = new Request.Builder()
-        .url(host + path)
-        .header("X-AllStak-Key", apiKey)
-        .header("User-Agent", SdkInfo.USER_AGENT)
-        .post(RequestBody.create(bytes, JSON))
-        .build();
-
+    Request request = null;
     for (int attempt = 0; ; attempt++) {
       long remaining = deadlineNanos - clock.nanoTime();
       if (remaining <= 0) {
         return Outcome.FAILED;
       }
       long waitNanos = -1;
-      Exchange exchange = Exchange.enqueue(http.client.newCall(request));
-      if (!exchange.await(Math.min(remaining, attemptTimeoutNanos))) {
-        if (Thread.currentThread().isInterrupted() || closed.get()) {
-          return Outcome.FAILED;
-        }
-        transientLog.failure("AllStak: {} timed out", path);
-      } else if (exchange.failure != null) {
-        if (closed.get()) {
-          return Outcome.FAILED;
-        }
-        transientLog.failure("AllStak: could not reach {}{}: {}", host, path, printable(exchange.failure.toString()));
+      if (attempt == 0 && refusing()) {
+        // Refused moments ago: this attempt could only be refused again. Its backoff still comes,
+        // so a backend that is back by then gets the payload.
+        transientLog.failure("AllStak: {} refused a connection moments ago; {} waits for a retry", host, path);
       } else {
-        int code = exchange.code;
-        if (code >= 200 && code < 300) {
-          transientLog.reset();
-          return Outcome.DELIVERED;
-        }
-        if (code == 401) {
-          if (unauthorized.compareAndSet(false, true)) {
-            log.warn("AllStak: the backend at {} answered 401 (API key invalid or revoked); "
-                + "this client sends nothing more", host);
+        if (request == null) {
+          // Body and request before the client: on a cold JVM they are made while
+          // prepareInBackground() is still building it.
+          byte[] bytes;
+          try {
+            bytes = Json.write(body);
+          } catch (IOException e) {
+            log.warn("AllStak: could not serialise a payload for {}; dropped", path, e);
+            return Outcome.REJECTED;
           }
-          return Outcome.UNAUTHORIZED;
+          request = new Request.Builder()
+              .url(host + path)
+              .header("X-AllStak-Key", apiKey)
+              .header("User-Agent", SdkInfo.USER_AGENT)
+              .post(RequestBody.create(bytes, JSON))
+              .build();
         }
-        if (code == 408 || code == 429 || code >= 500) {
-          waitNanos = RetryAfter.parseNanos(exchange.retryAfter, clock.currentTimeMillis());
-          transientLog.failure("AllStak: {} answered {}; will retry while time allows", path, code);
+        Http http = http();
+        if (http == null) {
+          return Outcome.FAILED;
+        }
+        Exchange exchange = Exchange.enqueue(http.client.newCall(request));
+        if (!exchange.await(Math.min(remaining, attemptTimeoutNanos))) {
+          if (Thread.currentThread().isInterrupted() || closed.get()) {
+            return Outcome.FAILED;
+          }
+          transientLog.failure("AllStak: {} timed out", path);
+        } else if (exchange.failure != null) {
+          if (closed.get()) {
+            return Outcome.FAILED;
+          }
+          if (exchange.failure instanceof ConnectException || exchange.failure instanceof UnknownHostException) {
+            refused();
+          }
+          transientLog.failure("AllStak: could not reach {}{}: {}", host, path, printable(exchange.failure.toString()));
         } else {
-          rejectedLog.failure("AllStak: {} answered {}; payload rejected and dropped", path, code);
-          return Outcome.REJECTED;
+          refusingUntilNanos = null;
+          int code = exchange.code;
+          if (code >= 200 && code < 300) {
+            transientLog.reset();
+            return Outcome.DELIVERED;
+          }
+          if (code == 401) {
+            if (unauthorized.compareAndSet(false, true)) {
+              log.warn("AllStak: the backend at {} answered 401 (API key invalid or revoked); "
+                  + "this client sends nothing more", host);
+            }
+            return Outcome.UNAUTHORIZED;
+          }
+          if (code == 408 || code == 429 || code >= 500) {
+            waitNanos = RetryAfter.parseNanos(exchange.retryAfter, clock.currentTimeMillis());
+            transientLog.failure("AllStak: {} answered {}; will retry while time allows", path, code);
+          } else {
+            rejectedLog.failure("AllStak: {} answered {}; payload rejected and dropped", path, code);
+            return Outcome.REJECTED;
+          }
         }
       }
       if (waitNanos < 0) {
@@ -291,6 +366,8 @@ public final class HttpTransport implements Transport {
       h = lazyHttp;
     }
     if (h == null) {
+      // Never made: only a preparation may be running, and it will find the transport closed.
+      callExecutor.shutdown();
       return;
     }
     try {
