@@ -37,10 +37,15 @@ final class ConnectProbe {
     UNKNOWN
   }
 
-  private ConnectProbe() {}
+  /** The socket of the connect in progress, closed by {@link #abort()}. */
+  private volatile Socket connecting;
+  private volatile boolean aborted;
 
-  /** Probes the host of {@code baseUrl} (an {@code http} or {@code https} URL). Never throws. */
-  static Result probe(String baseUrl, int connectTimeoutMillis) {
+  /**
+   * Probes the host of {@code baseUrl} (an {@code http} or {@code https} URL), each address for at
+   * most {@code connectTimeoutMillis}. Never throws.
+   */
+  Result probe(String baseUrl, int connectTimeoutMillis) {
     URI uri;
     try {
       uri = new URI(baseUrl);
@@ -65,6 +70,9 @@ final class ConnectProbe {
       }
       boolean allRefused = addresses.length > 0;
       for (InetAddress address : addresses) {
+        if (aborted) {
+          return Result.UNKNOWN;
+        }
         Result one = connect(new InetSocketAddress(address, port), connectTimeoutMillis);
         if (one == Result.ACCEPTED) {
           return one;
@@ -99,14 +107,36 @@ final class ConnectProbe {
     return true;
   }
 
-  private static Result connect(InetSocketAddress address, int timeoutMillis) {
+  /**
+   * Cuts short a probe in progress (its connect fails at once) and any later one, so that closing
+   * the transport leaves no thread waiting on a host that drops connection attempts.
+   */
+  void abort() {
+    aborted = true;
+    Socket s = connecting;
+    if (s != null) {
+      try {
+        s.close();
+      } catch (IOException e) {
+        // Closed already.
+      }
+    }
+  }
+
+  private Result connect(InetSocketAddress address, int timeoutMillis) {
     try (Socket socket = new Socket()) {
+      connecting = socket;
+      if (aborted) {
+        return Result.UNKNOWN;
+      }
       socket.connect(address, Math.max(1, timeoutMillis));
       return Result.ACCEPTED;
     } catch (ConnectException e) {
-      return Result.REFUSED;
+      return aborted ? Result.UNKNOWN : Result.REFUSED;
     } catch (IOException e) {
       return Result.UNKNOWN;
+    } finally {
+      connecting = null;
     }
   }
 }

@@ -85,6 +85,7 @@ public final class HttpTransport implements Transport {
   private final RepeatingLog transientLog = new RepeatingLog(log);
   private final RepeatingLog rejectedLog = new RepeatingLog(log);
   private final AtomicLong retries = new AtomicLong();
+  private final ConnectProbe probe = new ConnectProbe();
   /** Until when (nanoTime) the backend counts as refusing connections; null when it does not. */
   private volatile Long refusingUntilNanos;
 
@@ -183,7 +184,7 @@ public final class HttpTransport implements Transport {
       if (closed.get()) {
         return;
       }
-      if (ConnectProbe.probe(host, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
+      if (probe.probe(host, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
           == ConnectProbe.Result.REFUSED) {
         refused();
         return;
@@ -361,6 +362,7 @@ public final class HttpTransport implements Transport {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    probe.abort();
     Http h;
     synchronized (this) {
       h = lazyHttp;
