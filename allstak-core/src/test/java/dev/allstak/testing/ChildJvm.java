@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs a main class in a separate JVM, for behaviour that only a real process shows: shutdown
@@ -29,6 +32,9 @@ import java.util.concurrent.TimeUnit;
  * <p>The child gets this JVM's class path ({@code java.class.path}, which Surefire sets to the real
  * one here) and environment, minus what the test removes. Its output is kept in memory; {@link
  * #close()} kills a child that is still running.
+ *
+ * <p>A child that reads commands line by line from stdin is driven with {@link #send(String)} and
+ * {@link #awaitLine(String, Duration)}, and can be killed mid-run with {@link #kill()}.
  */
 public final class ChildJvm implements AutoCloseable {
   private final Process process;
@@ -66,6 +72,30 @@ public final class ChildJvm implements AutoCloseable {
   }
 
   /**
+   * Waits for a whole line of stdout that matches {@code regex} (anywhere in the line), looking from
+   * the first line on, and returns its match. Unlike {@link #awaitOutput}, stderr is not looked at.
+   *
+   * @throws AssertionError with the output so far when the child closes its stdout (ends) or the
+   *     deadline passes before such a line
+   */
+  public Matcher awaitLine(String regex, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Matcher match = stdout.awaitLine(Pattern.compile(regex), deadline);
+    if (match == null) {
+      throw new AssertionError("child JVM printed no line matching /" + regex + "/ "
+          + (stdout.closed() ? "before it closed its stdout" : "within " + timeout) + "\n" + describe());
+    }
+    return match;
+  }
+
+  /** Writes {@code line} and a line break to the child's stdin, and flushes. */
+  public void send(String line) throws IOException {
+    OutputStream in = process.getOutputStream();
+    in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    in.flush();
+  }
+
+  /**
    * Waits for the child to exit; when it has not by {@code timeout}, kills it and fails with its
    * output so far.
    */
@@ -87,6 +117,16 @@ public final class ChildJvm implements AutoCloseable {
   /** Kills the child (SIGKILL on Unix): no shutdown hook runs. */
   public void destroyForcibly() {
     process.destroyForcibly();
+  }
+
+  /**
+   * Kills the child like {@link #destroyForcibly()} and waits until it is gone, so that what it
+   * left behind can be looked at; fails when it is still there after 10 s.
+   */
+  public void kill() throws InterruptedException {
+    if (!process.destroyForcibly().waitFor(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("child JVM still running 10 s after SIGKILL\n" + describe());
+    }
   }
 
   /** The command line and the output so far, for failure messages. */
@@ -259,6 +299,40 @@ public final class ChildJvm implements AutoCloseable {
         TimeUnit.NANOSECONDS.timedWait(this, remaining);
       }
       return true;
+    }
+
+    /**
+     * The match in the first whole line matching {@code pattern} (the last line may lack its line
+     * break once the stream is closed); null when the stream closes or the deadline passes first.
+     */
+    synchronized Matcher awaitLine(Pattern pattern, long deadlineNanos) throws InterruptedException {
+      int from = 0;
+      for (;;) {
+        while (from < text.length()) {
+          int end = text.indexOf("\n", from);
+          if (end < 0 && !closed) {
+            break; // the child is still writing this line
+          }
+          if (end < 0) {
+            end = text.length();
+          }
+          int stop = end > from && text.charAt(end - 1) == '\r' ? end - 1 : end;
+          Matcher m = pattern.matcher(text.substring(from, stop));
+          if (m.find()) {
+            return m;
+          }
+          from = end + 1;
+        }
+        long remaining = deadlineNanos - System.nanoTime();
+        if (closed || remaining <= 0) {
+          return null;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, remaining);
+      }
+    }
+
+    synchronized boolean closed() {
+      return closed;
     }
 
     synchronized boolean contains(String expected) {

@@ -3,7 +3,11 @@ package dev.allstak.testing;
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -12,24 +16,37 @@ import java.util.function.Function;
 
 /**
  * A {@link Transport} that records what it is asked to send and answers as the test says: at once
- * with an outcome per path, or not at all until {@link #release()} (a backend that hangs).
+ * with the next outcome scripted for the path, else with an outcome per path, or not at all until
+ * {@link #release()} (a backend that hangs).
  */
 public final class RecordingTransport implements Transport {
 
-  /** One payload the SDK tried to send. */
+  /** One payload the SDK tried to send, and the answer it got. */
   public static final class Sent {
     public final String path;
     public final Map<String, Object> body;
     public final String thread;
+    private volatile Outcome outcome;
 
     Sent(String path, Map<String, Object> body, String thread) {
       this.path = path;
       this.body = body;
       this.thread = thread;
     }
+
+    /** What the send returned; null while it still waits for its answer. */
+    public Outcome outcome() {
+      return outcome;
+    }
+
+    @Override
+    public String toString() {
+      return path + " " + body + " -> " + outcome;
+    }
   }
 
   private final List<Sent> sent = new ArrayList<>();
+  private final Map<String, Deque<Outcome>> script = new HashMap<>();
   private volatile Function<String, Outcome> answer = path -> Outcome.DELIVERED;
   private volatile CountDownLatch hang = new CountDownLatch(0);
   private volatile boolean closed;
@@ -44,6 +61,15 @@ public final class RecordingTransport implements Transport {
   /** Answers each send with what {@code answer} gives for its path. */
   public RecordingTransport answer(Function<String, Outcome> answer) {
     this.answer = answer;
+    return this;
+  }
+
+  /**
+   * Answers the next sends to {@code path} with {@code outcomes}, in order, before the answer set
+   * by {@link #answer(Outcome)} or {@link #answer(Function)} (by default {@code DELIVERED}).
+   */
+  public synchronized RecordingTransport answer(String path, Outcome... outcomes) {
+    Collections.addAll(script.computeIfAbsent(path, p -> new ArrayDeque<>()), outcomes);
     return this;
   }
 
@@ -64,10 +90,16 @@ public final class RecordingTransport implements Transport {
 
   @Override
   public Outcome send(String path, Map<String, Object> body, long deadlineNanos, CountDownLatch abort) {
+    Sent s = new Sent(path, body, Thread.currentThread().getName());
     synchronized (this) {
-      sent.add(new Sent(path, body, Thread.currentThread().getName()));
+      sent.add(s);
       notifyAll();
     }
+    s.outcome = respond(path, deadlineNanos, abort);
+    return s.outcome;
+  }
+
+  private Outcome respond(String path, long deadlineNanos, CountDownLatch abort) {
     CountDownLatch gate = hang;
     try {
       while (gate.getCount() > 0) {
@@ -84,7 +116,15 @@ public final class RecordingTransport implements Transport {
       Thread.currentThread().interrupt();
       return Outcome.FAILED;
     }
-    return closed ? Outcome.FAILED : answer.apply(path);
+    if (closed) {
+      return Outcome.FAILED;
+    }
+    Outcome scripted;
+    synchronized (this) {
+      Deque<Outcome> next = script.get(path);
+      scripted = next == null ? null : next.poll();
+    }
+    return scripted != null ? scripted : answer.apply(path);
   }
 
   /** Everything sent to {@code path} so far, in order. */
@@ -92,6 +132,17 @@ public final class RecordingTransport implements Transport {
     List<Sent> out = new ArrayList<>();
     for (Sent s : sent) {
       if (s.path.equals(path)) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /** What was sent to {@code path} for the session {@code sessionId} and got {@code outcome}, in order. */
+  public List<Sent> sent(String path, String sessionId, Outcome outcome) {
+    List<Sent> out = new ArrayList<>();
+    for (Sent s : sent(path)) {
+      if (sessionId.equals(s.body.get("sessionId")) && s.outcome == outcome) {
         out.add(s);
       }
     }

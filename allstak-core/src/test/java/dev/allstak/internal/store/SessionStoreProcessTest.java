@@ -2,7 +2,7 @@ package dev.allstak.internal.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.allstak.testing.ChildProcess;
+import dev.allstak.testing.ChildJvm;
 import dev.allstak.testing.RecordingBackend;
 import dev.allstak.testing.RecordingBackend.Received;
 import java.io.IOException;
@@ -32,12 +32,12 @@ class SessionStoreProcessTest {
   private static final Duration DELIVERY = Duration.ofSeconds(20);
 
   @TempDir Path cache;
-  private final List<ChildProcess> children = new ArrayList<>();
+  private final List<ChildJvm> children = new ArrayList<>();
   private final List<RecordingBackend> backends = new ArrayList<>();
 
   @AfterEach
   void tearDown() throws Exception {
-    for (ChildProcess c : children) {
+    for (ChildJvm c : children) {
       c.close();
     }
     for (RecordingBackend b : backends) {
@@ -48,7 +48,7 @@ class SessionStoreProcessTest {
   @Test
   void killedProcessSessionIsEndedAbnormalOnceByTheNextStartWithItsLifetime() throws Exception {
     RecordingBackend backend = backend(0);
-    ChildProcess first = child("first", backend.url(), HEARTBEAT_MS);
+    ChildJvm first = child("first", backend.url(), HEARTBEAT_MS);
     Started s1 = started(first);
     backend.awaitStart(s1.id, DELIVERY);
 
@@ -56,7 +56,7 @@ class SessionStoreProcessTest {
     long killedAt = System.currentTimeMillis();
     first.kill();
 
-    ChildProcess second = child("second", backend.url(), HEARTBEAT_MS);
+    ChildJvm second = child("second", backend.url(), HEARTBEAT_MS);
     Started s2 = started(second);
     Received end = backend.awaitEnd(s1.id, DELIVERY);
 
@@ -74,7 +74,7 @@ class SessionStoreProcessTest {
     assertThat(backend.ends(s2.id)).as("the live second session is not ended").isEmpty();
 
     second.send("exit");
-    assertThat(second.awaitExit(BOOT)).isZero();
+    assertThat(second.waitFor(BOOT).exitCode()).isZero();
     assertThat(backend.awaitEnd(s2.id, DELIVERY).status()).isEqualTo("ok");
     assertThat(sessionFiles()).as("nothing left to deliver").isEmpty();
   }
@@ -83,7 +83,7 @@ class SessionStoreProcessTest {
   void crashRecordedBeforeTheKillIsReportedCrashed() throws Exception {
     RecordingBackend backend = backend(0);
     // A heartbeat far longer than the test: only the status-change signal can write the crash.
-    ChildProcess first = child("crashing", backend.url(), 20_000);
+    ChildJvm first = child("crashing", backend.url(), 20_000);
     Started s1 = started(first);
     backend.awaitStart(s1.id, DELIVERY);
 
@@ -92,7 +92,7 @@ class SessionStoreProcessTest {
     awaitRecordContaining(s1.id, "\"status\":\"crashed\"", Duration.ofSeconds(5));
     first.kill();
 
-    ChildProcess second = child("next", backend.url(), HEARTBEAT_MS);
+    ChildJvm second = child("next", backend.url(), HEARTBEAT_MS);
     started(second);
     Received end = backend.awaitEnd(s1.id, DELIVERY);
 
@@ -106,15 +106,15 @@ class SessionStoreProcessTest {
   void endThatCouldNotBeDeliveredAtShutdownArrivesOnceWhenTheBackendIsBack() throws Exception {
     int port = freePort(); // nothing listens: connections are refused
     String host = "http://127.0.0.1:" + port;
-    ChildProcess first = child("backend-down", host, HEARTBEAT_MS);
+    ChildJvm first = child("backend-down", host, HEARTBEAT_MS);
     Started s1 = started(first);
     sleepMillis(500);
     first.send("exit");
-    assertThat(first.awaitExit(BOOT)).isZero();
+    assertThat(first.waitFor(BOOT).exitCode()).isZero();
     assertThat(sessionFiles()).as("the undelivered end is kept on disk").hasSize(1);
 
     RecordingBackend backend = backend(port);
-    ChildProcess second = child("backend-up", host, HEARTBEAT_MS);
+    ChildJvm second = child("backend-up", host, HEARTBEAT_MS);
     Started s2 = started(second);
     Received end = backend.awaitEnd(s1.id, DELIVERY);
 
@@ -129,19 +129,19 @@ class SessionStoreProcessTest {
     assertThat(backend.ends(s1.id)).hasSize(1);
     assertThat(backend.starts(s1.id)).hasSize(1);
     second.send("exit");
-    assertThat(second.awaitExit(BOOT)).isZero();
+    assertThat(second.waitFor(BOOT).exitCode()).isZero();
     assertThat(backend.awaitEnd(s2.id, DELIVERY).status()).isEqualTo("ok");
   }
 
   @Test
   void fourProcessesShareTheStoreAndOnlyTheTwoKilledAreReportedEachOnce() throws Exception {
     RecordingBackend backend = backend(0);
-    List<ChildProcess> four = new ArrayList<>();
+    List<ChildJvm> four = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       four.add(child("worker-" + i, backend.url(), HEARTBEAT_MS));
     }
     List<Started> sessions = new ArrayList<>();
-    for (ChildProcess c : four) {
+    for (ChildJvm c : four) {
       Started s = started(c);
       sessions.add(s);
       backend.awaitStart(s.id, DELIVERY);
@@ -151,7 +151,7 @@ class SessionStoreProcessTest {
     four.get(2).kill();
 
     // A fifth process starts while the two survivors rescan: three claimers race for two sessions.
-    ChildProcess fifth = child("fifth", backend.url(), HEARTBEAT_MS);
+    ChildJvm fifth = child("fifth", backend.url(), HEARTBEAT_MS);
     Started s5 = started(fifth);
     assertThat(backend.awaitEnd(sessions.get(0).id, DELIVERY).status()).isEqualTo("abnormal");
     assertThat(backend.awaitEnd(sessions.get(2).id, DELIVERY).status()).isEqualTo("abnormal");
@@ -163,9 +163,9 @@ class SessionStoreProcessTest {
     assertThat(backend.ends(sessions.get(3).id)).as("live").isEmpty();
     assertThat(backend.ends(s5.id)).as("live").isEmpty();
 
-    for (ChildProcess c : new ChildProcess[] {four.get(1), four.get(3), fifth}) {
+    for (ChildJvm c : new ChildJvm[] {four.get(1), four.get(3), fifth}) {
       c.send("exit");
-      assertThat(c.awaitExit(BOOT)).isZero();
+      assertThat(c.waitFor(BOOT).exitCode()).isZero();
     }
     for (String id : new String[] {sessions.get(1).id, sessions.get(3).id, s5.id}) {
       assertThat(backend.awaitEnd(id, DELIVERY).status()).isEqualTo("ok");
@@ -180,12 +180,7 @@ class SessionStoreProcessTest {
     // cannot be created by anyone.
     Path blocker = Files.write(cache.resolve("not-a-folder"), new byte[] {1});
     RecordingBackend backend = backend(0);
-    ChildProcess child = ChildProcess.of(StoreChild.class).name("unwritable")
-        .withoutEnv("ALLSTAK_")
-        .sysProp("child.host", backend.url())
-        .sysProp("child.cacheDir", blocker.resolve("cache"))
-        .sysProp("child.heartbeatMs", HEARTBEAT_MS)
-        .start();
+    ChildJvm child = storeChild("unwritable", backend.url(), blocker.resolve("cache"), HEARTBEAT_MS).start();
     children.add(child);
     Started s = started(child);
     backend.awaitStart(s.id, DELIVERY);
@@ -193,10 +188,12 @@ class SessionStoreProcessTest {
     child.awaitLine("ERROR_RECORDED", BOOT);
     sleepMillis(2 * HEARTBEAT_MS);
     child.send("exit");
-    assertThat(child.awaitExit(BOOT)).isZero();
+    ChildJvm.Result exit = child.waitFor(BOOT);
+    assertThat(exit.exitCode()).isZero();
 
     assertThat(backend.awaitEnd(s.id, DELIVERY).status()).isEqualTo("errored");
-    List<String> warnings = Stream.of(child.output().split("\n"))
+    // The SDK logs to stderr: all of the child's output is searched, as one stream was before.
+    List<String> warnings = Stream.concat(Stream.of(exit.stdout().split("\n")), Stream.of(exit.stderr().split("\n")))
         .filter(l -> l.contains("WARN") && l.contains("session store"))
         .collect(Collectors.toList());
     assertThat(warnings).hasSize(1);
@@ -212,19 +209,26 @@ class SessionStoreProcessTest {
     return b;
   }
 
-  private ChildProcess child(String name, String host, long heartbeatMs) throws IOException {
-    ChildProcess c = ChildProcess.of(StoreChild.class).name(name)
-        .withoutEnv("ALLSTAK_")
-        .sysProp("child.host", host)
-        .sysProp("child.cacheDir", cache)
-        .sysProp("child.heartbeatMs", heartbeatMs)
-        .sysProp("child.shutdownMs", 700)
-        .start();
+  private ChildJvm child(String name, String host, long heartbeatMs) throws IOException {
+    ChildJvm c = storeChild(name, host, cache, heartbeatMs).systemProperty("child.shutdownMs", "700").start();
     children.add(c);
     return c;
   }
 
-  private static Started started(ChildProcess c) {
+  /**
+   * A {@link StoreChild} (ChildJvm leaves out the inherited ALLSTAK_* variables); {@code name}, unused
+   * by the child, tells the children apart in the command line that failure messages show.
+   */
+  private static ChildJvm.Builder storeChild(String name, String host, Path cacheDir, long heartbeatMs) {
+    return ChildJvm.builder(StoreChild.class)
+        .jvmArg("-XX:TieredStopAtLevel=1")
+        .systemProperty("child.name", name)
+        .systemProperty("child.host", host)
+        .systemProperty("child.cacheDir", cacheDir.toString())
+        .systemProperty("child.heartbeatMs", String.valueOf(heartbeatMs));
+  }
+
+  private static Started started(ChildJvm c) throws InterruptedException {
     Matcher m = c.awaitLine("STARTED ([0-9a-f-]{36}) (\\d+)", BOOT);
     return new Started(m.group(1), Long.parseLong(m.group(2)));
   }

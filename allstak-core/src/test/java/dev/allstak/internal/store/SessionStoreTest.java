@@ -13,6 +13,7 @@ import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.session.SessionInfo;
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.testing.Await;
+import dev.allstak.testing.RecordingTransport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
