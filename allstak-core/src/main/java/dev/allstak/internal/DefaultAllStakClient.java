@@ -160,9 +160,11 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     } finally {
       pipeline.stop();
       sessionExecutor.shutdownNow();
-      // Cancels calls in flight first, so that no store delivery holds the store's thread.
-      transport.close();
+      // The store first: a delivery of an earlier process's session that is under way gets a
+      // moment to hear its answer (an accepted start cut short would be sent again by the next
+      // process). Then the transport cancels whatever is still in flight.
       store.close(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - clock.nanoTime()));
+      transport.close();
       pipeline.awaitTermination(deadline);
       shutDown.countDown();
     }

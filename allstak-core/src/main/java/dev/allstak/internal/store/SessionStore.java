@@ -86,6 +86,10 @@ public final class SessionStore {
   private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
   /** Counted down by close: background sends give up between attempts. */
   private final CountDownLatch closing = new CountDownLatch(1);
+  /** The most a delivery under way at close gets to finish (see stopDelivery). */
+  static final long CLOSE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** Of close()'s time, what is kept for releasing this owner after the deliveries stop. */
+  static final long RELEASE_RESERVE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private final AtomicBoolean deliveryBusy = new AtomicBoolean();
   private final AtomicLong tempSeq = new AtomicLong();
   /** Estimates of the partition's record files and bytes: exact after each scan, then kept up by us. */
@@ -96,6 +100,8 @@ public final class SessionStore {
 
   private volatile int state = NEW;
   private volatile boolean closeRequested;
+  /** When close() must be done (nanoTime); set once, before closeRequested. */
+  private volatile long closeDeadlineNanos;
   private volatile boolean dirtyHint;
   private volatile Thread worker;
   private ThreadPoolExecutor delivery;
@@ -183,6 +189,9 @@ public final class SessionStore {
   public void close(long timeoutNanos) {
     Thread t;
     synchronized (this) {
+      if (!closeRequested) {
+        closeDeadlineNanos = clock.nanoTime() + timeoutNanos;
+      }
       closeRequested = true;
       closing.countDown();
       t = worker;
@@ -705,8 +714,8 @@ public final class SessionStore {
         return;
       }
       if (p.busy.compareAndSet(false, true)) {
-        remove(p);
         counters.droppedCapacity.incrementAndGet();
+        remove(p);
       }
     }
   }
@@ -767,8 +776,8 @@ public final class SessionStore {
   private void deliver(Pending p) {
     SessionRecord rec = p.record;
     if (clock.currentTimeMillis() - rec.lastAliveMillis > settings.maxAgeMillis) {
-      remove(p);
       counters.droppedAge.incrementAndGet();
+      remove(p);
       return;
     }
     long deadline = clock.nanoTime() + settings.deliveryDeadlineNanos;
@@ -779,8 +788,8 @@ public final class SessionStore {
         return;
       }
       if (start != Outcome.DELIVERED) {
-        remove(p);
         counters.rejected.incrementAndGet();
+        remove(p);
         return;
       }
       rec = rec.withStartDelivered();
@@ -797,8 +806,9 @@ public final class SessionStore {
       retryLater(p);
       return;
     }
-    remove(p);
+    // Counted before the record goes: whoever sees it gone sees it counted.
     (end == Outcome.DELIVERED ? counters.delivered : counters.rejected).incrementAndGet();
+    remove(p);
   }
 
   private void retryLater(Pending p) {
@@ -840,15 +850,28 @@ public final class SessionStore {
 
   // ---- Shutting down -------------------------------------------------------------------------
 
+  /**
+   * Stops the delivery thread. A delivery under way first gets {@link #CLOSE_GRACE_NANOS} (within
+   * close()'s deadline) to finish: cut short after its request went out, a start the backend
+   * accepted would stay undelivered on disk and be sent again by the next process. No new
+   * delivery starts meanwhile, and waits between attempts end at once ({@code closing}).
+   */
   private void stopDelivery() {
     ThreadPoolExecutor d = delivery;
     if (d == null) {
       return;
     }
-    d.shutdownNow();
+    d.shutdown();
     try {
-      d.awaitTermination(settings.deliveryDeadlineNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+      long grace = closeRequested
+          ? Math.min(CLOSE_GRACE_NANOS, closeDeadlineNanos - clock.nanoTime() - RELEASE_RESERVE_NANOS)
+          : 0;
+      if (grace <= 0 || !d.awaitTermination(grace, TimeUnit.NANOSECONDS)) {
+        d.shutdownNow();
+        d.awaitTermination(settings.deliveryDeadlineNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+      }
     } catch (InterruptedException e) {
+      d.shutdownNow();
       Thread.currentThread().interrupt();
     }
   }

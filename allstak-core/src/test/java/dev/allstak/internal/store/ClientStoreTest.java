@@ -8,10 +8,21 @@ import dev.allstak.internal.Clients;
 import dev.allstak.internal.DefaultAllStakClient;
 import dev.allstak.testing.Await;
 import dev.allstak.testing.RecordingBackend;
+import dev.allstak.SessionStatus;
+import dev.allstak.internal.session.SessionInfo;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.Dispatcher;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -71,6 +82,53 @@ class ClientStoreTest {
       try (Stream<Path> files = Files.list(cache)) {
         assertThat(files).isEmpty();
       }
+    }
+  }
+
+  @Test
+  void closingWhileAnEarlierProcesssStartIsUnderWayLetsItHearItsAnswerSoItIsNotSentTwice() throws Exception {
+    long started = System.currentTimeMillis() - 60_000;
+    SessionInfo lost = new SessionInfo(UUID.randomUUID().toString(), "app@2.0.0", null, null, started);
+    List<String> starts = new CopyOnWriteArrayList<>();
+    List<String> ends = new CopyOnWriteArrayList<>();
+    try (MockWebServer server = new MockWebServer()) {
+      server.setDispatcher(new Dispatcher() {
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+          String body = request.getBody().readUtf8();
+          boolean ofLost = body.contains(lost.id());
+          if (ofLost && request.getPath().endsWith("/sessions/start")) {
+            starts.add(body);
+            // Taken at once, answered a little later, as over a slow link.
+            return new MockResponse().setResponseCode(202).setHeadersDelay(100, TimeUnit.MILLISECONDS);
+          }
+          if (ofLost && request.getPath().endsWith("/sessions/end")) {
+            ends.add(body);
+          }
+          return new MockResponse().setResponseCode(202);
+        }
+      });
+      server.start(InetAddress.getByName("127.0.0.1"), 0);
+      AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_client").host("http://127.0.0.1:" + server.getPort())
+          .release("app@2.0.0").enableInTests(true).cacheDir(cache).build();
+      // A process that died before its session's start got out.
+      Path dir = cache.resolve(StoreSettings.LAYOUT).resolve(StoreSettings.partition(config.host(), config.apiKey()));
+      Files.createDirectories(dir);
+      String dead = "1a-2b-0000abcd";
+      Files.write(dir.resolve(dead + "." + lost.id() + ".json"),
+          new SessionRecord(lost, SessionStatus.OK, 0, started + 5000, false, null, 0).toJson());
+      Files.write(dir.resolve(dead + ".lock"), new byte[0]);
+
+      AllStakClient first = Clients.create(config, new HashMap<>(), System.getProperties());
+      Await.until("the lost session's start reached the backend", Duration.ofSeconds(5), () -> !starts.isEmpty());
+      first.close();
+      AllStakClient next = Clients.create(config, new HashMap<>(), System.getProperties());
+      Await.until("the lost session's end reached the backend", Duration.ofSeconds(10), () -> !ends.isEmpty());
+      next.close();
+
+      assertThat(starts).as("starts of the lost session").hasSize(1);
+      assertThat(ends).as("ends of the lost session").hasSize(1);
+      assertThat(ends.get(0)).contains("\"status\":\"abnormal\"");
     }
   }
 

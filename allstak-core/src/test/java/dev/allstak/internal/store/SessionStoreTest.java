@@ -192,6 +192,46 @@ class SessionStoreTest {
   }
 
   @Test
+  void aStartUnderWayWhenTheStoreClosesHearsItsAnswerSoTheNextStoreDoesNotSendItAgain() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    long start = System.currentTimeMillis() - 60_000;
+    SessionRecord lost = record(start, SessionStatus.OK, false);
+    writeRecord(dir, DEAD, lost);
+    Files.write(dir.resolve(DEAD + ".alive"), ("{\"v\":1,\"lastAlive\":" + (start + 5000) + "}").getBytes());
+    Files.write(dir.resolve(DEAD + ".lock"), new byte[0]);
+    // The backend takes the start at once and answers 100 ms later, as over a slow link.
+    RecordingTransport first = new RecordingTransport()
+        .answer(path -> path.equals(START_PATH) ? answerAfterMillis(100) : Outcome.DELIVERED);
+    SessionStore closing = store(dir, first, s -> s);
+    first.await(START_PATH, 1, WAIT);
+
+    closing.close(TimeUnit.SECONDS.toNanos(2));
+    RecordingTransport second = new RecordingTransport();
+    store(dir, second, s -> s);
+
+    Await.until("the lost session is delivered and its record gone", WAIT, () -> sessionRecords(dir).isEmpty());
+    List<RecordingTransport.Sent> starts = new ArrayList<>(first.sent(START_PATH));
+    starts.addAll(second.sent(START_PATH));
+    assertThat(starts).as("starts that reached the backend").hasSize(1);
+    assertThat(starts.get(0).outcome()).isEqualTo(Outcome.DELIVERED);
+    List<RecordingTransport.Sent> ends = new ArrayList<>(first.sent(END_PATH, lost.info.id(), Outcome.DELIVERED));
+    ends.addAll(second.sent(END_PATH, lost.info.id(), Outcome.DELIVERED));
+    assertThat(ends).as("delivered ends").hasSize(1);
+  }
+
+  /** An answer that comes after {@code millis}, or FAILED when the sender is interrupted first. */
+  private static Outcome answerAfterMillis(long millis) {
+    try {
+      Thread.sleep(millis);
+      return Outcome.DELIVERED;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Outcome.FAILED;
+    }
+  }
+
+  @Test
   void endFrozenByAClaimerThatDiedTooIsSentUnchanged() throws Exception {
     Path dir = dir();
     Files.createDirectories(dir);
