@@ -50,6 +50,7 @@ public final class RecordingTransport implements Transport {
   private volatile Function<String, Outcome> answer = path -> Outcome.DELIVERED;
   private volatile CountDownLatch hang = new CountDownLatch(0);
   private volatile boolean closed;
+  private volatile boolean answering = true;
   private long retries;
 
   /** Answers every send with {@code outcome}. */
@@ -82,6 +83,17 @@ public final class RecordingTransport implements Transport {
   /** Lets blocked sends go on to their answer. */
   public void release() {
     hang.countDown();
+  }
+
+  /** From now on, says the backend has not answered lately ({@link #answeredWithin}). */
+  public RecordingTransport silent() {
+    this.answering = false;
+    return this;
+  }
+
+  @Override
+  public boolean answeredWithin(long nanos) {
+    return answering;
   }
 
   public void setRetries(long retries) {

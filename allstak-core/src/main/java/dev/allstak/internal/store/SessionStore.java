@@ -88,6 +88,8 @@ public final class SessionStore {
   private final CountDownLatch closing = new CountDownLatch(1);
   /** The most a delivery under way at close gets to finish (see stopDelivery). */
   static final long CLOSE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** How recent the backend's last answer must be for close() to wait for one more. */
+  static final long ANSWER_RECENCY_NANOS = TimeUnit.SECONDS.toNanos(10);
   /** Of close()'s time, what is kept for releasing this owner after the deliveries stop. */
   static final long RELEASE_RESERVE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private final AtomicBoolean deliveryBusy = new AtomicBoolean();
@@ -811,6 +813,19 @@ public final class SessionStore {
     remove(p);
   }
 
+  /**
+   * How long close() lets a delivery under way finish: {@link #CLOSE_GRACE_NANOS} within close()'s
+   * deadline, but nothing when the backend has not answered any request for {@link
+   * #ANSWER_RECENCY_NANOS} (down, or hanging): its answer would not come, and waiting would only
+   * delay the host's exit.
+   */
+  long closeGraceNanos() {
+    if (!closeRequested || transport == null || !transport.answeredWithin(ANSWER_RECENCY_NANOS)) {
+      return 0;
+    }
+    return Math.max(0, Math.min(CLOSE_GRACE_NANOS, closeDeadlineNanos - clock.nanoTime() - RELEASE_RESERVE_NANOS));
+  }
+
   private void retryLater(Pending p) {
     int attempt = Math.min(p.attempts++, 20);
     long step = Math.min(settings.retryCapNanos, settings.retryBaseNanos << attempt);
@@ -851,10 +866,10 @@ public final class SessionStore {
   // ---- Shutting down -------------------------------------------------------------------------
 
   /**
-   * Stops the delivery thread. A delivery under way first gets {@link #CLOSE_GRACE_NANOS} (within
-   * close()'s deadline) to finish: cut short after its request went out, a start the backend
-   * accepted would stay undelivered on disk and be sent again by the next process. No new
-   * delivery starts meanwhile, and waits between attempts end at once ({@code closing}).
+   * Stops the delivery thread. A delivery under way first gets {@link #closeGraceNanos()} to
+   * finish: cut short after its request went out, a start the backend accepted would stay
+   * undelivered on disk and be sent again by the next process. No new delivery starts meanwhile,
+   * and waits between attempts end at once ({@code closing}).
    */
   private void stopDelivery() {
     ThreadPoolExecutor d = delivery;
@@ -863,9 +878,7 @@ public final class SessionStore {
     }
     d.shutdown();
     try {
-      long grace = closeRequested
-          ? Math.min(CLOSE_GRACE_NANOS, closeDeadlineNanos - clock.nanoTime() - RELEASE_RESERVE_NANOS)
-          : 0;
+      long grace = closeGraceNanos();
       if (grace <= 0 || !d.awaitTermination(grace, TimeUnit.NANOSECONDS)) {
         d.shutdownNow();
         d.awaitTermination(settings.deliveryDeadlineNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);

@@ -86,6 +86,8 @@ public final class HttpTransport implements Transport {
   private final RepeatingLog rejectedLog = new RepeatingLog(log);
   private final AtomicLong retries = new AtomicLong();
   private final ConnectProbe probe = new ConnectProbe();
+  /** When (nanoTime) the backend last answered a request; null before its first answer. */
+  private volatile Long lastAnswerNanos;
   /** Until when (nanoTime) the backend counts as refusing connections; null when it does not. */
   private volatile Long refusingUntilNanos;
 
@@ -210,6 +212,12 @@ public final class HttpTransport implements Transport {
     return until != null && clock.nanoTime() - until < 0;
   }
 
+  @Override
+  public boolean answeredWithin(long nanos) {
+    Long last = lastAnswerNanos;
+    return last != null && clock.nanoTime() - last <= nanos;
+  }
+
   /** Whether the HTTP machinery has been made yet (tests: it must not be made by init). */
   boolean wired() {
     return lazyHttp != null;
@@ -288,6 +296,7 @@ public final class HttpTransport implements Transport {
           transientLog.failure("AllStak: could not reach {}{}: {}", host, path, printable(exchange.failure.toString()));
         } else {
           refusingUntilNanos = null;
+          lastAnswerNanos = clock.nanoTime();
           int code = exchange.code;
           if (code >= 200 && code < 300) {
             transientLog.reset();

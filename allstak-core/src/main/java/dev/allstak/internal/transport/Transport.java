@@ -17,6 +17,15 @@ public interface Transport {
   /** Releases connections and threads and cancels sends in flight. Idempotent; later sends give up at once. */
   void close();
 
+  /**
+   * Whether the backend answered a request (any HTTP status) within the last {@code nanos}: a
+   * sign that a request under way will soon have its answer too. Transports that cannot tell say
+   * true.
+   */
+  default boolean answeredWithin(long nanos) {
+    return true;
+  }
+
   /** Attempts made again after a transient failure, since the transport was made. */
   default long retries() {
     return 0;

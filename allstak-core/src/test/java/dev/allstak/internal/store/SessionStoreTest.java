@@ -220,6 +220,23 @@ class SessionStoreTest {
     assertThat(ends).as("delivered ends").hasSize(1);
   }
 
+  @Test
+  void closeWaitsForADeliveryUnderWayOnlyWhileTheBackendAnswersAndWithinItsDeadline() throws Exception {
+    SessionStore answering = store(dir(), new RecordingTransport(), s -> s);
+    assertThat(answering.closeGraceNanos()).as("not closing").isZero();
+    answering.close(TimeUnit.SECONDS.toNanos(2));
+    assertThat(answering.closeGraceNanos()).isEqualTo(SessionStore.CLOSE_GRACE_NANOS);
+
+    SessionStore hurried = store(tmp.resolve("hurried"), new RecordingTransport(), s -> s);
+    hurried.close(TimeUnit.MILLISECONDS.toNanos(100));
+    assertThat(hurried.closeGraceNanos()).as("within close's deadline, less what releasing needs")
+        .isBetween(0L, TimeUnit.MILLISECONDS.toNanos(100) - SessionStore.RELEASE_RESERVE_NANOS);
+
+    SessionStore silent = store(tmp.resolve("silent"), new RecordingTransport().silent(), s -> s);
+    silent.close(TimeUnit.SECONDS.toNanos(2));
+    assertThat(silent.closeGraceNanos()).as("a backend that has not answered lately will not now").isZero();
+  }
+
   /** An answer that comes after {@code millis}, or FAILED when the sender is interrupted first. */
   private static Outcome answerAfterMillis(long millis) {
     try {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.allstak.AllStakConfig;
 import dev.allstak.internal.Clock;
 import dev.allstak.testing.Await;
+import dev.allstak.testing.FakeClock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -97,6 +98,23 @@ class RefusedBackendTest {
     server.enqueue(new MockResponse().setResponseCode(202));
     server.start(InetAddress.getByName("127.0.0.1"), port);
     assertThat(send(TimeUnit.SECONDS.toNanos(5), MAY_NOT_WAIT)).as("first attempt made").isEqualTo(Outcome.DELIVERED);
+  }
+
+  @Test
+  void answeredWithinTellsWhetherTheBackendAnsweredLately() throws Exception {
+    FakeClock clock = new FakeClock();
+    server.enqueue(new MockResponse().setResponseCode(500));
+    server.start(InetAddress.getByName("127.0.0.1"), 0);
+    transport = new HttpTransport(config(server.getPort()), clock);
+    assertThat(transport.answeredWithin(TimeUnit.SECONDS.toNanos(10))).as("before any answer").isFalse();
+
+    server.enqueue(new MockResponse().setResponseCode(202));
+    assertThat(transport.send("/ingest/v1/sessions/start", Collections.singletonMap("sessionId", "s1"),
+        clock.nanoTime() + TimeUnit.SECONDS.toNanos(5), MAY_NOT_WAIT)).as("a 500, no retry allowed").isEqualTo(Outcome.FAILED);
+
+    assertThat(transport.answeredWithin(TimeUnit.SECONDS.toNanos(10))).as("a 500 is an answer").isTrue();
+    clock.advance(11, TimeUnit.SECONDS);
+    assertThat(transport.answeredWithin(TimeUnit.SECONDS.toNanos(10))).isFalse();
   }
 
   private Outcome send(long withinNanos, CountDownLatch abort) {
