@@ -260,63 +260,21 @@ public final class HttpTransport implements Transport {
         transientLog.failure("AllStak: {} refused a connection moments ago; {} waits for a retry", host, path);
       } else {
         if (request == null) {
-          // Body and request before the client: on a cold JVM they are made while
-          // prepareInBackground() is still building it.
-          byte[] bytes;
-          try {
-            bytes = Json.write(body);
-          } catch (IOException e) {
-            log.warn("AllStak: could not serialise a payload for {}; dropped", path, e);
+          // Made before the client is needed: on a cold JVM, while prepareInBackground() builds it.
+          request = request(path, body);
+          if (request == null) {
             return Outcome.REJECTED;
           }
-          request = new Request.Builder()
-              .url(host + path)
-              .header("X-AllStak-Key", apiKey)
-              .header("User-Agent", SdkInfo.USER_AGENT)
-              .post(RequestBody.create(bytes, JSON))
-              .build();
         }
         Http http = http();
         if (http == null) {
           return Outcome.FAILED;
         }
-        Exchange exchange = Exchange.enqueue(http.client.newCall(request));
-        if (!exchange.await(Math.min(remaining, attemptTimeoutNanos))) {
-          if (Thread.currentThread().isInterrupted() || closed.get()) {
-            return Outcome.FAILED;
-          }
-          transientLog.failure("AllStak: {} timed out", path);
-        } else if (exchange.failure != null) {
-          if (closed.get()) {
-            return Outcome.FAILED;
-          }
-          if (exchange.failure instanceof ConnectException || exchange.failure instanceof UnknownHostException) {
-            refused();
-          }
-          transientLog.failure("AllStak: could not reach {}{}: {}", host, path, printable(exchange.failure.toString()));
-        } else {
-          refusingUntilNanos = null;
-          lastAnswerNanos = clock.nanoTime();
-          int code = exchange.code;
-          if (code >= 200 && code < 300) {
-            transientLog.reset();
-            return Outcome.DELIVERED;
-          }
-          if (code == 401) {
-            if (unauthorized.compareAndSet(false, true)) {
-              log.warn("AllStak: the backend at {} answered 401 (API key invalid or revoked); "
-                  + "this client sends nothing more", host);
-            }
-            return Outcome.UNAUTHORIZED;
-          }
-          if (code == 408 || code == 429 || code >= 500) {
-            waitNanos = RetryAfter.parseNanos(exchange.retryAfter, clock.currentTimeMillis());
-            transientLog.failure("AllStak: {} answered {}; will retry while time allows", path, code);
-          } else {
-            rejectedLog.failure("AllStak: {} answered {}; payload rejected and dropped", path, code);
-            return Outcome.REJECTED;
-          }
+        Attempt result = attempt(http, request, path, remaining);
+        if (result.outcome != null) {
+          return result.outcome;
         }
+        waitNanos = result.waitNanos;
       }
       if (waitNanos < 0) {
         waitNanos = backoffNanos(attempt);
@@ -329,6 +287,77 @@ public final class HttpTransport implements Transport {
       }
       retries.incrementAndGet();
     }
+  }
+
+  /** The request for {@code body}; null (logged) when it cannot be serialised. */
+  private Request request(String path, Map<String, Object> body) {
+    byte[] bytes;
+    try {
+      bytes = Json.write(body);
+    } catch (IOException e) {
+      log.warn("AllStak: could not serialise a payload for {}; dropped", path, e);
+      return null;
+    }
+    return new Request.Builder()
+        .url(host + path)
+        .header("X-AllStak-Key", apiKey)
+        .header("User-Agent", SdkInfo.USER_AGENT)
+        .post(RequestBody.create(bytes, JSON))
+        .build();
+  }
+
+  /** How one attempt ended: an outcome to return, or a retry after {@code waitNanos} (-1: backoff). */
+  private static final class Attempt {
+    static final Attempt RETRY = new Attempt(null, -1);
+    final Outcome outcome;
+    final long waitNanos;
+
+    Attempt(Outcome outcome, long waitNanos) {
+      this.outcome = outcome;
+      this.waitNanos = waitNanos;
+    }
+  }
+
+  /** Makes one call, waiting for it at most {@code remainingNanos}, and reads the contract into its answer. */
+  private Attempt attempt(Http http, Request request, String path, long remainingNanos) {
+    Exchange exchange = Exchange.enqueue(http.client.newCall(request));
+    if (!exchange.await(Math.min(remainingNanos, attemptTimeoutNanos))) {
+      if (Thread.currentThread().isInterrupted() || closed.get()) {
+        return new Attempt(Outcome.FAILED, 0);
+      }
+      transientLog.failure("AllStak: {} timed out", path);
+      return Attempt.RETRY;
+    }
+    if (exchange.failure != null) {
+      if (closed.get()) {
+        return new Attempt(Outcome.FAILED, 0);
+      }
+      if (exchange.failure instanceof ConnectException || exchange.failure instanceof UnknownHostException) {
+        refused();
+      }
+      transientLog.failure("AllStak: could not reach {}{}: {}", host, path, printable(exchange.failure.toString()));
+      return Attempt.RETRY;
+    }
+    refusingUntilNanos = null;
+    lastAnswerNanos = clock.nanoTime();
+    int code = exchange.code;
+    if (code >= 200 && code < 300) {
+      transientLog.reset();
+      return new Attempt(Outcome.DELIVERED, 0);
+    }
+    if (code == 401) {
+      if (unauthorized.compareAndSet(false, true)) {
+        log.warn("AllStak: the backend at {} answered 401 (API key invalid or revoked); "
+            + "this client sends nothing more", host);
+      }
+      return new Attempt(Outcome.UNAUTHORIZED, 0);
+    }
+    if (code == 408 || code == 429 || code >= 500) {
+      transientLog.failure("AllStak: {} answered {}; will retry while time allows", path, code);
+      return new Attempt(null, RetryAfter.parseNanos(exchange.retryAfter, clock.currentTimeMillis()));
+    }
+    rejectedLog.failure("AllStak: {} answered {}; payload rejected and dropped", path, code);
+    return new Attempt(Outcome.REJECTED, 0);
   }
 
   /**
