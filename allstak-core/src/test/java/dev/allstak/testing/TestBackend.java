@@ -1,13 +1,9 @@
 package dev.allstak.testing;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
@@ -19,8 +15,6 @@ import okhttp3.mockwebserver.SocketPolicy;
  * the status the test sets (202 by default), or never answers at all.
  */
 public final class TestBackend implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final MockWebServer server = new MockWebServer();
   private final ConcurrentLinkedQueue<Integer> nextStatuses = new ConcurrentLinkedQueue<>();
   private volatile int status = 202;
@@ -43,8 +37,7 @@ public final class TestBackend implements AutoCloseable {
 
   /** The base URL to configure as {@code host}, such as {@code http://127.0.0.1:40123}. */
   public String url() {
-    String url = server.url("/").toString();
-    return url.substring(0, url.length() - 1);
+    return Backend.url(server, "");
   }
 
   /** Answers every later request with {@code code}. */
@@ -68,26 +61,17 @@ public final class TestBackend implements AutoCloseable {
   }
 
   /** The next request the server received; fails when none came within {@code timeout}. */
-  public RecordedRequest take(Duration timeout) throws InterruptedException {
-    RecordedRequest request = server.takeRequest(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    if (request == null) {
-      throw new AssertionError("no request within " + timeout);
-    }
-    return request;
+  public RecordedRequest take(Duration timeout) {
+    return Backend.take(server, timeout);
   }
 
   /** The next request, or null when none came within {@code timeout}. */
-  public RecordedRequest poll(Duration timeout) throws InterruptedException {
-    return server.takeRequest(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  public RecordedRequest poll(Duration timeout) {
+    return Backend.poll(server, timeout);
   }
 
   public int requestCount() {
     return server.getRequestCount();
-  }
-
-  /** The request's JSON body as a map. */
-  public static Map<String, Object> json(RecordedRequest request) throws IOException {
-    return JSON.readValue(request.getBody().clone().readUtf8(), new TypeReference<Map<String, Object>>() {});
   }
 
   @Override
