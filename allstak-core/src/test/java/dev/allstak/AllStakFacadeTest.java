@@ -2,6 +2,7 @@ package dev.allstak;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.allstak.testing.Backend;
 import dev.allstak.testing.TestBackend;
 import java.time.Duration;
 import java.util.Collections;
@@ -52,16 +53,16 @@ class AllStakFacadeTest {
     AllStak.setUser("user-7");
     client.sessionTracker().start();
     RecordedRequest start = backend.take(TIMEOUT);
-    assertThat(TestBackend.json(start).get("userId")).isEqualTo("user-7");
+    assertThat(Backend.json(start).get("userId")).isEqualTo("user-7");
 
     AllStak.captureException(new IllegalStateException("via facade"), Collections.singletonMap("k", "v"));
-    Map<String, Object> event = TestBackend.json(backend.take(TIMEOUT));
+    Map<String, Object> event = Backend.json(backend.take(TIMEOUT));
     assertThat(event.get("message")).isEqualTo("via facade");
     assertThat(event.get("user")).isEqualTo(Collections.singletonMap("id", "user-7"));
     assertThat(client.metrics().eventsCaptured()).isEqualTo(1);
 
     AllStak.close();
     assertThat(Thread.getDefaultUncaughtExceptionHandler()).as("close restores it").isSameAs(handlerBefore);
-    assertThat(TestBackend.json(backend.take(TIMEOUT)).get("status")).isEqualTo("errored");
+    assertThat(Backend.json(backend.take(TIMEOUT)).get("status")).isEqualTo("errored");
   }
 }

@@ -3,6 +3,7 @@ package dev.allstak;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.allstak.apps.ProcessApps;
+import dev.allstak.testing.Backend;
 import dev.allstak.testing.ChildJvm;
 import dev.allstak.testing.TestBackend;
 import java.time.Duration;
@@ -111,7 +112,7 @@ class ProcessExitTest {
     }
     RecordedRequest end = backend.take(REQUEST_TIMEOUT);
     assertThat(end.getPath()).isEqualTo("/ingest/v1/sessions/end");
-    assertThat(TestBackend.json(end).get("status")).isEqualTo("ok");
+    assertThat(Backend.json(end).get("status")).isEqualTo("ok");
   }
 
   @Test
@@ -195,7 +196,7 @@ class ProcessExitTest {
       for (int i = 0; i < count; i++) {
         RecordedRequest request = backend.take(REQUEST_TIMEOUT);
         r.paths.add(request.getPath());
-        r.bodies.put(request.getPath(), TestBackend.json(request));
+        r.bodies.put(request.getPath(), Backend.json(request));
         r.order.put(request.getPath(), request.getSequenceNumber());
       }
       return r;

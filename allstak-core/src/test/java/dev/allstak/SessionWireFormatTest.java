@@ -4,13 +4,14 @@ import static dev.allstak.testing.Backend.json;
 import static dev.allstak.testing.Backend.take;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.allstak.internal.Clients;
 import dev.allstak.internal.SdkInfo;
 import dev.allstak.testing.Backend;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import okhttp3.mockwebserver.MockResponse;
@@ -55,17 +56,17 @@ class SessionWireFormatTest {
     assertThat(start.getHeader("Content-Type")).isEqualTo("application/json");
     assertThat(start.getHeader("User-Agent")).isEqualTo("allstak-java/" + SdkInfo.VERSION);
     assertThat(start.getHeader("Authorization")).isNull();
-    JsonNode body = json(start);
-    assertThat(fieldNames(body))
+    Map<String, Object> body = json(start);
+    assertThat(body.keySet())
         .containsExactly("sessionId", "release", "environment", "sdkName", "sdkVersion", "platform");
-    String id = body.get("sessionId").asText();
+    String id = (String) body.get("sessionId");
     assertThat(UUID.fromString(id).version()).isEqualTo(4);
     assertThat(id).isEqualTo(client.sessionTracker().currentSessionId());
-    assertThat(body.get("release").asText()).isEqualTo("checkout@1.4.2");
-    assertThat(body.get("environment").asText()).isEqualTo("test");
-    assertThat(body.get("sdkName").asText()).isEqualTo("allstak-java");
-    assertThat(body.get("sdkVersion").asText()).isEqualTo(SdkInfo.VERSION).doesNotContain("${");
-    assertThat(body.get("platform").asText()).isEqualTo("jvm");
+    assertThat(body.get("release")).isEqualTo("checkout@1.4.2");
+    assertThat(body.get("environment")).isEqualTo("test");
+    assertThat(body.get("sdkName")).isEqualTo("allstak-java");
+    assertThat((String) body.get("sdkVersion")).isEqualTo(SdkInfo.VERSION).doesNotContain("${");
+    assertThat(body.get("platform")).isEqualTo("jvm");
   }
 
   @Test
@@ -74,11 +75,12 @@ class SessionWireFormatTest {
     client(AllStakConfig.builder().apiKey(Backend.API_KEY).host(Backend.url(server, "/"))
         .release("r1").enableInTests(true).build());
 
-    JsonNode body = json(take(server, 5));
+    RecordedRequest start = take(server, 5);
+    Map<String, Object> body = json(start);
 
-    assertThat(body.has("environment")).isFalse();
-    assertThat(body.has("userId")).isFalse();
-    assertThat(body.toString()).doesNotContain("null");
+    assertThat(body.containsKey("environment")).isFalse();
+    assertThat(body.containsKey("userId")).isFalse();
+    assertThat(start.getBody().clone().readUtf8()).doesNotContain("null");
   }
 
   @Test
@@ -88,7 +90,7 @@ class SessionWireFormatTest {
     client.setUser("user-42");
     client.sessionTracker().start();
 
-    assertThat(json(take(server, 5)).get("userId").asText()).isEqualTo("user-42");
+    assertThat(json(take(server, 5)).get("userId")).isEqualTo("user-42");
   }
 
   @Test
@@ -107,12 +109,12 @@ class SessionWireFormatTest {
     assertThat(end.getPath()).isEqualTo("/ingest/v1/sessions/end");
     assertThat(end.getHeader("X-AllStak-Key")).isEqualTo(Backend.API_KEY);
     assertThat(end.getHeader("Content-Type")).isEqualTo("application/json");
-    JsonNode body = json(end);
-    assertThat(fieldNames(body)).containsExactly("sessionId", "durationMs", "status");
-    assertThat(body.get("sessionId").asText()).isEqualTo(id);
-    assertThat(body.get("durationMs").isIntegralNumber()).isTrue();
-    assertThat(body.get("durationMs").asLong()).isBetween(0L, 10_000L);
-    assertThat(body.get("status").asText()).isEqualTo("errored");
+    Map<String, Object> body = json(end);
+    assertThat(body.keySet()).containsExactly("sessionId", "durationMs", "status");
+    assertThat(body.get("sessionId")).isEqualTo(id);
+    assertThat(body.get("durationMs")).isInstanceOfAny(Integer.class, Long.class, BigInteger.class);
+    assertThat(((Number) body.get("durationMs")).longValue()).isBetween(0L, 10_000L);
+    assertThat(body.get("status")).isEqualTo("errored");
     assertThat(tracker.currentSessionId()).isNull();
   }
 
@@ -127,7 +129,7 @@ class SessionWireFormatTest {
     client.sessionTracker().end();
 
     assertThat(take(server, 5).getPath()).isEqualTo("/ingest/v1/sessions/start");
-    assertThat(json(take(server, 5)).get("status").asText()).isEqualTo("ok");
+    assertThat(json(take(server, 5)).get("status")).isEqualTo("ok");
     assertThat(Backend.poll(server, 300)).isNull();
     assertThat(client.isEnabled()).isFalse();
   }
@@ -138,11 +140,5 @@ class SessionWireFormatTest {
     client(Backend.config(server).host(Backend.url(server, "/proxy/")).build());
 
     assertThat(take(server, 5).getPath()).isEqualTo("/proxy/ingest/v1/sessions/start");
-  }
-
-  private static List<String> fieldNames(JsonNode body) {
-    List<String> names = new ArrayList<>();
-    body.fieldNames().forEachRemaining(names::add);
-    return names;
   }
 }

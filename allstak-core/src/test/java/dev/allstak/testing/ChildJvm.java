@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * hooks, uncaught exceptions, {@code System.exit}, signals, running out of memory.
  *
  * <pre>{@code
- * try (ChildJvm child = ChildJvm.builder(MyApp.class).arg(url).jvmArg("-Xmx32m").start()) {
+ * try (ChildJvm child = ChildJvm.builder(MyApp.class).args(url).jvmArg("-Xmx32m").start()) {
  *   ChildJvm.Result result = child.waitFor(Duration.ofSeconds(30));
  *   assertThat(result.exitCode()).isEqualTo(1);
  * }

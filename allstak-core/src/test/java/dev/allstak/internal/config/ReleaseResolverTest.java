@@ -3,6 +3,7 @@ package dev.allstak.internal.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.allstak.apps.ManifestReleaseApp;
+import dev.allstak.testing.Backend;
 import dev.allstak.testing.ChildJvm;
 import dev.allstak.testing.TestBackend;
 import java.io.File;
@@ -118,7 +119,7 @@ class ReleaseResolverTest {
 
       RecordedRequest start = backend.take(Duration.ofSeconds(10));
       assertThat(start.getPath()).isEqualTo("/ingest/v1/sessions/start");
-      assertThat(TestBackend.json(start).get("release")).isEqualTo("shop@2.3.4");
+      assertThat(Backend.json(start).get("release")).isEqualTo("shop@2.3.4");
     }
   }
 

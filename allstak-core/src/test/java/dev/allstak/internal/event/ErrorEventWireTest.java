@@ -9,6 +9,7 @@ import dev.allstak.internal.DefaultAllStakClient;
 import dev.allstak.internal.SdkInfo;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.transport.HttpTransport;
+import dev.allstak.testing.Backend;
 import dev.allstak.testing.TestBackend;
 import java.io.IOException;
 import java.time.Duration;
@@ -67,7 +68,7 @@ class ErrorEventWireTest {
     assertThat(request.getHeader("Content-Type")).startsWith("application/json");
     assertThat(request.getHeader("User-Agent")).isEqualTo("allstak-java/" + SdkInfo.VERSION);
 
-    Map<String, Object> body = TestBackend.json(request);
+    Map<String, Object> body = Backend.json(request);
     assertThat(body).containsOnlyKeys("exceptionClass", "message", "stackTrace", "frames", "level", "environment",
         "release", "sessionId", "platform", "sdkName", "sdkVersion", "metadata", "requestContext", "user");
     assertThat(body.get("exceptionClass")).isEqualTo("java.lang.IllegalStateException");
@@ -124,7 +125,7 @@ class ErrorEventWireTest {
     client.captureException(new RuntimeException("x"), null, RequestContext.builder()
         .method("GET").userAgent("curl/8.0").clientIp("203.0.113.7").build());
 
-    Map<String, Object> body = TestBackend.json(backend.take(TIMEOUT));
+    Map<String, Object> body = Backend.json(backend.take(TIMEOUT));
     assertThat(asMap(body.get("user"))).containsExactly(
         entry("id", "user-42"), entry("email", "ada@example.com"), entry("ip", "203.0.113.7"));
     assertThat(asMap(body.get("requestContext"))).containsExactly(
@@ -137,7 +138,7 @@ class ErrorEventWireTest {
 
     client.captureException(new UnsupportedOperationException());
 
-    Map<String, Object> body = TestBackend.json(backend.take(TIMEOUT));
+    Map<String, Object> body = Backend.json(backend.take(TIMEOUT));
     assertThat(body).containsOnlyKeys("exceptionClass", "stackTrace", "frames", "level", "environment", "release",
         "platform", "sdkName", "sdkVersion");
     assertThat(body.get("exceptionClass")).isEqualTo("java.lang.UnsupportedOperationException");
@@ -155,7 +156,7 @@ class ErrorEventWireTest {
     mutable.append("after");
     metadata.put("late", "added after capture");
 
-    Map<String, Object> sent = asMap(TestBackend.json(backend.take(TIMEOUT)).get("metadata"));
+    Map<String, Object> sent = asMap(Backend.json(backend.take(TIMEOUT)).get("metadata"));
     assertThat(sent).containsExactly(entry("state", "before"));
   }
 

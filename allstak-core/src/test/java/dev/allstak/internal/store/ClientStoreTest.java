@@ -7,7 +7,8 @@ import dev.allstak.AllStakConfig;
 import dev.allstak.internal.Clients;
 import dev.allstak.internal.DefaultAllStakClient;
 import dev.allstak.testing.Await;
-import dev.allstak.testing.RecordingBackend;
+import dev.allstak.testing.Backend;
+import dev.allstak.testing.TestBackend;
 import dev.allstak.SessionStatus;
 import dev.allstak.internal.session.SessionInfo;
 import java.net.InetAddress;
@@ -37,7 +38,7 @@ class ClientStoreTest {
   @Test
   void clientKeepsItsSessionOnDiskAndCloseLeavesNoThreadAndNoFile() throws Exception {
     Set<Thread> before = allstakThreads();
-    try (RecordingBackend backend = RecordingBackend.start()) {
+    try (TestBackend backend = new TestBackend()) {
       AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_client").host(backend.url())
           .release("app@2.0.0").enableInTests(true).cacheDir(cache).heartbeatInterval(Duration.ofMillis(200))
           .build();
@@ -65,7 +66,7 @@ class ClientStoreTest {
 
   @Test
   void storeOffByOptionKeepsNothingAndStartsNoThread() throws Exception {
-    try (RecordingBackend backend = RecordingBackend.start()) {
+    try (TestBackend backend = new TestBackend()) {
       AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_client").host(backend.url())
           .release("app@2.0.0").enableInTests(true).cacheDir(cache).enableSessionStore(false).build();
       Properties props = new Properties();
@@ -109,7 +110,7 @@ class ClientStoreTest {
         }
       });
       server.start(InetAddress.getByName("127.0.0.1"), 0);
-      AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_client").host("http://127.0.0.1:" + server.getPort())
+      AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_client").host(Backend.url(server, ""))
           .release("app@2.0.0").enableInTests(true).cacheDir(cache).build();
       // A process that died before its session's start got out.
       Path dir = cache.resolve(StoreSettings.LAYOUT).resolve(StoreSettings.partition(config.host(), config.apiKey()));

@@ -3,8 +3,8 @@ package dev.allstak.internal.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.allstak.testing.ChildJvm;
-import dev.allstak.testing.RecordingBackend;
-import dev.allstak.testing.RecordingBackend.Received;
+import dev.allstak.testing.TestBackend;
+import dev.allstak.testing.TestBackend.Received;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -33,21 +33,21 @@ class SessionStoreProcessTest {
 
   @TempDir Path cache;
   private final List<ChildJvm> children = new ArrayList<>();
-  private final List<RecordingBackend> backends = new ArrayList<>();
+  private final List<TestBackend> backends = new ArrayList<>();
 
   @AfterEach
   void tearDown() throws Exception {
     for (ChildJvm c : children) {
       c.close();
     }
-    for (RecordingBackend b : backends) {
+    for (TestBackend b : backends) {
       b.close();
     }
   }
 
   @Test
   void killedProcessSessionIsEndedAbnormalOnceByTheNextStartWithItsLifetime() throws Exception {
-    RecordingBackend backend = backend(0);
+    TestBackend backend = backend(0);
     ChildJvm first = child("first", backend.url(), HEARTBEAT_MS);
     Started s1 = started(first);
     backend.awaitStart(s1.id, DELIVERY);
@@ -81,7 +81,7 @@ class SessionStoreProcessTest {
 
   @Test
   void crashRecordedBeforeTheKillIsReportedCrashed() throws Exception {
-    RecordingBackend backend = backend(0);
+    TestBackend backend = backend(0);
     // A heartbeat far longer than the test: only the status-change signal can write the crash.
     ChildJvm first = child("crashing", backend.url(), 20_000);
     Started s1 = started(first);
@@ -113,7 +113,7 @@ class SessionStoreProcessTest {
     assertThat(first.waitFor(BOOT).exitCode()).isZero();
     assertThat(sessionFiles()).as("the undelivered end is kept on disk").hasSize(1);
 
-    RecordingBackend backend = backend(port);
+    TestBackend backend = backend(port);
     ChildJvm second = child("backend-up", host, HEARTBEAT_MS);
     Started s2 = started(second);
     Received end = backend.awaitEnd(s1.id, DELIVERY);
@@ -135,7 +135,7 @@ class SessionStoreProcessTest {
 
   @Test
   void fourProcessesShareTheStoreAndOnlyTheTwoKilledAreReportedEachOnce() throws Exception {
-    RecordingBackend backend = backend(0);
+    TestBackend backend = backend(0);
     List<ChildJvm> four = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       four.add(child("worker-" + i, backend.url(), HEARTBEAT_MS));
@@ -179,7 +179,7 @@ class SessionStoreProcessTest {
     // Tests may run as root, where permissions do not stop a write: a folder below a regular file
     // cannot be created by anyone.
     Path blocker = Files.write(cache.resolve("not-a-folder"), new byte[] {1});
-    RecordingBackend backend = backend(0);
+    TestBackend backend = backend(0);
     ChildJvm child = storeChild("unwritable", backend.url(), blocker.resolve("cache"), HEARTBEAT_MS).start();
     children.add(child);
     Started s = started(child);
@@ -203,8 +203,8 @@ class SessionStoreProcessTest {
 
   // ---- helpers ---------------------------------------------------------------------------------
 
-  private RecordingBackend backend(int port) throws IOException {
-    RecordingBackend b = RecordingBackend.start(port);
+  private TestBackend backend(int port) throws IOException {
+    TestBackend b = new TestBackend(port);
     backends.add(b);
     return b;
   }
