@@ -37,6 +37,11 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
 
   /** The most of shutdownTimeout kept for the session store to stop its thread and release its lock. */
   private static final long STORE_RESERVE_MAX_MILLIS = 200;
+  /**
+   * Of the budget, what the store's close leaves for the transport's: cancelling the calls still in
+   * flight and letting them end (HttpTransport waits at most 100 ms for that).
+   */
+  private static final long TRANSPORT_RESERVE_MILLIS = 100;
 
   private final AllStakConfig config;
   private final Clock clock;
@@ -163,7 +168,8 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
       // The store first: a delivery of an earlier process's session that is under way gets a
       // moment to hear its answer (an accepted start cut short would be sent again by the next
       // process). Then the transport cancels whatever is still in flight.
-      store.close(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - clock.nanoTime()));
+      store.close(Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+          deadline - clock.nanoTime() - TimeUnit.MILLISECONDS.toNanos(TRANSPORT_RESERVE_MILLIS)));
       transport.close();
       pipeline.awaitTermination(deadline);
       shutDown.countDown();
