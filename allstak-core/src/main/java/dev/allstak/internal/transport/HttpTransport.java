@@ -54,7 +54,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
-  private static final MediaType JSON = MediaType.get("application/json");
   static final long BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   static final long BACKOFF_CAP_NANOS = TimeUnit.SECONDS.toNanos(5);
   /** How long a caller waits for a body once the status is known (OkHttp's own discard allows 100 ms). */
@@ -66,6 +65,8 @@ public final class HttpTransport implements Transport {
    * attempt, which could only be refused again, and goes straight to its backoff.
    */
   static final long REFUSAL_MEMORY_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** How often a send waiting for the probe looks at its abort signal. */
+  private static final long PROBE_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   private final AllStakConfig config;
   private final long attemptTimeoutNanos;
@@ -86,6 +87,10 @@ public final class HttpTransport implements Transport {
   private final RepeatingLog rejectedLog = new RepeatingLog(log);
   private final AtomicLong retries = new AtomicLong();
   private final ConnectProbe probe = new ConnectProbe();
+  /** Set by prepareInBackground(): sends first wait (briefly) for the probe's answer. */
+  private volatile boolean probing;
+  /** Counted down when the probe has answered, or will not run. */
+  private final CountDownLatch probed = new CountDownLatch(1);
   /** When (nanoTime) the backend last answered a request; null before its first answer. */
   private volatile Long lastAnswerNanos;
   /** Until when (nanoTime) the backend counts as refusing connections; null when it does not. */
@@ -99,8 +104,10 @@ public final class HttpTransport implements Transport {
     this.attemptTimeoutNanos = config.connectTimeout().toNanos() + config.readTimeout().toNanos();
   }
 
-  /** The OkHttp client, its threads and the JSON mapper, made together once. */
+  /** The OkHttp client and its threads, made together once. */
   private static final class Http {
+    /** Here, not in HttpTransport: its regex and Kotlin's runtime load off the thread calling init. */
+    static final MediaType JSON = MediaType.get("application/json");
     final ThreadPoolExecutor callExecutor;
     final OwnedConnectionPool pool;
     final OkHttpClient client;
@@ -174,31 +181,62 @@ public final class HttpTransport implements Transport {
    * init}. The thread then serves the first call.
    */
   public void prepareInBackground() {
+    probing = true;
     try {
       callExecutor.execute(this::prepare);
     } catch (RuntimeException e) {
       // Closed already: nothing to prepare.
+      probed.countDown();
     }
   }
 
   private void prepare() {
     try {
-      if (closed.get()) {
-        return;
-      }
-      if (probe.probe(host, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
-          == ConnectProbe.Result.REFUSED) {
+      ConnectProbe.Result answer = closed.get() ? ConnectProbe.Result.UNKNOWN
+          : probe.probe(host, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()));
+      if (answer == ConnectProbe.Result.REFUSED) {
         refused();
-        return;
       }
-      if (http() == null) {
+      probed.countDown();
+      if (answer == ConnectProbe.Result.REFUSED || closed.get() || http() == null) {
         return;
       }
       // OkHttp reads the platform (a scan of the security providers) on its first call.
       okhttp3.internal.platform.Platform.Companion.get();
     } catch (RuntimeException | LinkageError e) {
       log.debug("AllStak: could not prepare the HTTP client; the first send will", e);
+    } finally {
+      probed.countDown();
     }
+  }
+
+  /**
+   * Waits for the probe's answer, if one is coming, until {@code deadlineNanos}: the first send of
+   * a process then knows whether its first attempt is worth making. Costs nothing in practice: the
+   * probe is one connect, and the client the send needs is built after it. False when {@code abort}
+   * was counted down during the wait: like a wait between attempts, it ends the send. An abort
+   * already counted down when the send began waits for nothing and ends nothing.
+   */
+  private boolean awaitProbe(long deadlineNanos, CountDownLatch abort) {
+    if (!probing || (abort != null && abort.getCount() == 0)) {
+      return true;
+    }
+    try {
+      while (probed.getCount() > 0 && !closed.get()) {
+        if (abort != null && abort.getCount() == 0) {
+          return false;
+        }
+        long remaining = deadlineNanos - clock.nanoTime();
+        if (remaining <= 0) {
+          return true;
+        }
+        probed.await(Math.min(remaining, PROBE_WAIT_SLICE_NANOS), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    return true;
   }
 
   /** The backend refused a connection (or its name did not resolve) just now. */
@@ -245,6 +283,9 @@ public final class HttpTransport implements Transport {
       return Outcome.UNAUTHORIZED;
     }
     if (closed.get()) {
+      return Outcome.FAILED;
+    }
+    if (!awaitProbe(deadlineNanos, abort)) {
       return Outcome.FAILED;
     }
     Request request = null;
@@ -302,7 +343,7 @@ public final class HttpTransport implements Transport {
         .url(host + path)
         .header("X-AllStak-Key", apiKey)
         .header("User-Agent", SdkInfo.USER_AGENT)
-        .post(RequestBody.create(bytes, JSON))
+        .post(RequestBody.create(bytes, Http.JSON))
         .build();
   }
 

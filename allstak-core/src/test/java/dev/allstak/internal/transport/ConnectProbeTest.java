@@ -13,7 +13,6 @@ import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -96,17 +95,7 @@ class ConnectProbeTest {
     try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       List<Socket> queued = new ArrayList<>();
       try {
-        boolean hangs = false;
-        for (int i = 0; i < 16 && !hangs; i++) {
-          Socket s = new Socket();
-          queued.add(s);
-          try {
-            s.connect(full.getLocalSocketAddress(), 200);
-          } catch (SocketTimeoutException e) {
-            hangs = true;
-          }
-        }
-        assumeTrue(hangs, "this OS accepts past a full backlog");
+        assumeTrue(RefusedBackendTest.fillBacklog(full, queued), "this OS accepts past a full backlog");
         ConnectProbe probe = new ConnectProbe();
         CompletableFuture<Result> result = CompletableFuture.supplyAsync(
             () -> probe.probe("http://127.0.0.1:" + full.getLocalPort(), 60_000));

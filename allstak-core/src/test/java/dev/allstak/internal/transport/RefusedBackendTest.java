@@ -1,6 +1,7 @@
 package dev.allstak.internal.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.allstak.AllStakConfig;
 import dev.allstak.internal.Clock;
@@ -8,8 +9,14 @@ import dev.allstak.testing.Await;
 import dev.allstak.testing.FakeClock;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import okhttp3.mockwebserver.MockResponse;
@@ -115,6 +122,48 @@ class RefusedBackendTest {
     assertThat(transport.answeredWithin(TimeUnit.SECONDS.toNanos(10))).as("a 500 is an answer").isTrue();
     clock.advance(11, TimeUnit.SECONDS);
     assertThat(transport.answeredWithin(TimeUnit.SECONDS.toNanos(10))).isFalse();
+  }
+
+  @Test
+  void aSendWaitsForTheProbeAndGivesUpWhenAbortedMeanwhile() throws Exception {
+    // A full accept backlog: Linux drops further connection attempts, so the probe waits.
+    try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      List<Socket> queued = new ArrayList<>();
+      try {
+        assumeTrue(fillBacklog(full, queued), "this OS accepts past a full backlog");
+        transport = new HttpTransport(config(full.getLocalPort()), Clock.SYSTEM);
+        transport.prepareInBackground();
+        CountDownLatch abort = new CountDownLatch(1);
+        CompletableFuture<Outcome> send = CompletableFuture.supplyAsync(() -> transport.send(
+            "/ingest/v1/sessions/start", Collections.singletonMap("sessionId", "s1"),
+            System.nanoTime() + TimeUnit.SECONDS.toNanos(30), abort));
+        Thread.sleep(300);
+        assertThat(send).as("waiting for the probe's answer").isNotDone();
+
+        abort.countDown();
+
+        assertThat(send.get(2, TimeUnit.SECONDS)).isEqualTo(Outcome.FAILED);
+        assertThat(transport.wired()).as("no attempt was made").isFalse();
+      } finally {
+        for (Socket s : queued) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  /** Connects to {@code server} (which never accepts) until a connect times out; true if one did. */
+  static boolean fillBacklog(ServerSocket server, List<Socket> queued) throws IOException {
+    for (int i = 0; i < 16; i++) {
+      Socket s = new Socket();
+      queued.add(s);
+      try {
+        s.connect(server.getLocalSocketAddress(), 200);
+      } catch (SocketTimeoutException e) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Outcome send(long withinNanos, CountDownLatch abort) {
