@@ -164,10 +164,7 @@ class SessionStoreTest {
     long start = System.currentTimeMillis() - 60_000;
     SessionRecord errored = record(start, SessionStatus.ERRORED, true);
     SessionRecord crashed = record(start + 1000, SessionStatus.CRASHED, false);
-    writeRecord(dir, DEAD, errored);
-    writeRecord(dir, DEAD, crashed);
-    Files.write(dir.resolve(DEAD + ".alive"), ("{\"v\":1,\"lastAlive\":" + (start + 5000) + "}").getBytes());
-    Files.write(dir.resolve(DEAD + ".lock"), new byte[0]);
+    writeDeadOwner(dir, start + 5000, errored, crashed);
     Files.write(dir.resolve(DEAD + ".alive.3.tmp"), "{\"v\":1,\"la".getBytes());
     RecordingTransport transport = new RecordingTransport();
 
@@ -197,9 +194,7 @@ class SessionStoreTest {
     Files.createDirectories(dir);
     long start = System.currentTimeMillis() - 60_000;
     SessionRecord lost = record(start, SessionStatus.OK, false);
-    writeRecord(dir, DEAD, lost);
-    Files.write(dir.resolve(DEAD + ".alive"), ("{\"v\":1,\"lastAlive\":" + (start + 5000) + "}").getBytes());
-    Files.write(dir.resolve(DEAD + ".lock"), new byte[0]);
+    writeDeadOwner(dir, start + 5000, lost);
     // The backend takes the start at once and answers 100 ms later, as over a slow link.
     RecordingTransport first = new RecordingTransport()
         .answer(path -> path.equals(START_PATH) ? answerAfterMillis(100) : Outcome.DELIVERED);
@@ -496,6 +491,15 @@ class SessionStoreTest {
   private static SessionRecord record(long startedAt, SessionStatus status, boolean startDelivered) {
     SessionInfo info = new SessionInfo(UUID.randomUUID().toString(), "app@1.0.0", "prod", "u1", startedAt);
     return new SessionRecord(info, status, status == SessionStatus.OK ? 0 : 1, startedAt, startDelivered, null, 0);
+  }
+
+  /** The files a process that died at {@code lastAlive} leaves: its records, heartbeat and lock file. */
+  private static void writeDeadOwner(Path dir, long lastAlive, SessionRecord... records) throws IOException {
+    for (SessionRecord r : records) {
+      writeRecord(dir, DEAD, r);
+    }
+    Files.write(dir.resolve(DEAD + ".alive"), ("{\"v\":1,\"lastAlive\":" + lastAlive + "}").getBytes());
+    Files.write(dir.resolve(DEAD + ".lock"), new byte[0]);
   }
 
   private static void writeRecord(Path dir, String owner, SessionRecord r) throws IOException {
