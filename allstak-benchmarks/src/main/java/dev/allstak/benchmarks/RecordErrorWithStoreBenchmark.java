@@ -15,7 +15,6 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@code recordError()} with the crash-safe session store attached, beside the same call without
- * it and the {@code AtomicLong.incrementAndGet()} floor, all in one run at 1 and 2 threads.
+ * it and the {@code AtomicLong.incrementAndGet()} floor, all in one run at 1 and 2 threads. The
+ * floor and the store-less session are {@link RecordErrorBenchmark}'s.
  *
  * <p>The store runs for real: a temp folder, its own thread, a heartbeat every second (thirty times
  * the default pace, so its background work is there to interfere).
@@ -45,10 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(2)
-@State(Scope.Benchmark)
 public class RecordErrorWithStoreBenchmark {
-
-  private final AtomicLong floor = new AtomicLong();
 
   /** A started session whose tracker feeds a real, writing store. */
   @State(Scope.Benchmark)
@@ -93,47 +90,27 @@ public class RecordErrorWithStoreBenchmark {
     }
   }
 
-  /** A started session without a store. */
-  @State(Scope.Benchmark)
-  public static class WithoutStore {
-    DefaultSessionTracker tracker;
-
-    @Setup(Level.Trial)
-    public void start() {
-      tracker = new DefaultSessionTracker(new AcceptingTransport(), Clock.SYSTEM, Runnable::run,
-          SessionEvents.NONE, TimeUnit.SECONDS.toNanos(2), "bench@1.0.0", "benchmark");
-      tracker.start();
-    }
-
-    @TearDown(Level.Trial)
-    public void check() {
-      if (tracker.errorCount() == 0) {
-        throw new IllegalStateException("recordError did not count: the benchmark measured nothing");
-      }
-    }
-  }
-
   @Benchmark
   @Threads(1)
-  public long floor_atomicLongIncrement_1thread() {
-    return floor.incrementAndGet();
+  public long floor_atomicLongIncrement_1thread(RecordErrorBenchmark.Floor floor) {
+    return floor.counter.incrementAndGet();
   }
 
   @Benchmark
   @Threads(2)
-  public long floor_atomicLongIncrement_2threads() {
-    return floor.incrementAndGet();
+  public long floor_atomicLongIncrement_2threads(RecordErrorBenchmark.Floor floor) {
+    return floor.counter.incrementAndGet();
   }
 
   @Benchmark
   @Threads(1)
-  public void recordError_noStore_1thread(WithoutStore s) {
+  public void recordError_noStore_1thread(RecordErrorBenchmark.OpenSession s) {
     s.tracker.recordError();
   }
 
   @Benchmark
   @Threads(2)
-  public void recordError_noStore_2threads(WithoutStore s) {
+  public void recordError_noStore_2threads(RecordErrorBenchmark.OpenSession s) {
     s.tracker.recordError();
   }
 
