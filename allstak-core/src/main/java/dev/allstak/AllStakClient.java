@@ -30,6 +30,11 @@ public interface AllStakClient extends AutoCloseable {
    * maxQueueSize}) the event is dropped and counted in {@link #metrics()}; the session counts the
    * error either way. Null does nothing.
    *
+   * <p>One failure counts and is sent once, however many layers capture it: a throwable this client
+   * captured already (through any session), or one whose cause chain holds such a throwable (a
+   * framework's wrapper), is ignored. Captured throwables are remembered by identity, weakly, in a
+   * bounded table of 256 entries.
+   *
    * <p>On the wire, {@code exceptionClass} and {@code message} are the outermost throwable's; {@code
    * stackTrace} holds its frames, then for each cause a {@code "Caused by: class: message"} line
    * and the cause's frames, frames shared with the enclosing trace folded into one {@code "... n

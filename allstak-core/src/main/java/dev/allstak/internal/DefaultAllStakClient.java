@@ -6,8 +6,10 @@ import dev.allstak.AllStakMetrics;
 import dev.allstak.RequestContext;
 import dev.allstak.UserSession;
 import dev.allstak.internal.event.EventPipeline;
+import dev.allstak.internal.event.SeenThrowables;
 import dev.allstak.internal.event.UncaughtHandler;
 import dev.allstak.internal.session.DefaultSessionTracker;
+import dev.allstak.internal.session.ErrorSink;
 import dev.allstak.internal.session.NoopUserSession;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.session.UserSessions;
@@ -52,6 +54,8 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
   private final DefaultSessionTracker tracker;
   private final SessionStore store;
   private final UserSessions userSessions;
+  /** One failure seen by several layers (resolver, filter, appender) counts and is sent once. */
+  private final SeenThrowables seen = new SeenThrowables();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch shutDown = new CountDownLatch(1);
   private volatile User user = User.NONE;
@@ -85,8 +89,18 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     storeEvents.countErrorsOf(tracker);
     // A user session's events carry its own id and user id; e-mail is the application user's only.
     this.userSessions = new UserSessions(transport, clock, () -> store.eventsFor(clientEvents),
-        (throwable, metadata, request, sessionId, userId) ->
-            pipeline.capture(throwable, metadata, request, sessionId, userId, null),
+        new ErrorSink() {
+          @Override
+          public void capture(Throwable throwable, Map<String, ?> metadata, RequestContext request, String sessionId,
+              String userId) {
+            pipeline.capture(throwable, metadata, request, sessionId, userId, null);
+          }
+
+          @Override
+          public boolean firstSighting(Throwable throwable) {
+            return seen.firstSighting(throwable);
+          }
+        },
         config.shutdownTimeout().toNanos(), config.release(), config.environment());
     store.start();
   }
@@ -207,6 +221,9 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
       return;
     }
     try {
+      if (!seen.firstSighting(throwable)) {
+        return;
+      }
       // The session counts the error whatever becomes of the event.
       tracker.recordError();
       User u = user;

@@ -59,6 +59,28 @@ class ErrorCaptureTest {
   }
 
   @Test
+  void oneFailureSeenBySeveralLayersCountsAndIsSentOnce() throws Exception {
+    client = client(config());
+    client.sessionTracker().start();
+    IllegalStateException failure = new IllegalStateException("payment failed");
+
+    client.captureException(failure); // e.g. the framework's exception resolver
+    client.captureException(new RuntimeException("Request processing failed", failure)); // the filter
+    client.captureException(failure, map("logger", "shop")); // a logging appender
+    dev.allstak.UserSession user = client.startUserSession("u1");
+    user.captureException(failure, null, null); // the user-mode filter
+    client.captureException(new IllegalStateException("another failure"));
+
+    assertThat(client.sessionTracker().errorCount()).isEqualTo(2);
+    assertThat(client.metrics().eventsCaptured()).isEqualTo(2);
+    assertThat(user.status()).as("a repeat counts nowhere").isEqualTo(SessionStatus.OK);
+    List<RecordingTransport.Sent> sent = transport.await(ERRORS, 2, TIMEOUT);
+    assertThat(sent).extracting(s -> s.body.get("exceptionClass"))
+        .containsExactly("java.lang.IllegalStateException", "java.lang.IllegalStateException");
+    assertThat(sent).extracting(s -> s.body.get("message")).containsExactly("payment failed", "another failure");
+  }
+
+  @Test
   void captureReturnsAtOnceWhileTheBackendHangs() {
     client = client(config());
     transport.hang();

@@ -14,4 +14,10 @@ public interface ErrorSink {
    * the capturing thread: must not block or do I/O.
    */
   void capture(Throwable throwable, Map<String, ?> metadata, RequestContext request, String sessionId, String userId);
+
+  /**
+   * False when {@code throwable}'s failure (it or a cause) was captured already by this client, through
+   * any session or layer: the caller then neither counts nor sends it again.
+   */
+  boolean firstSighting(Throwable throwable);
 }

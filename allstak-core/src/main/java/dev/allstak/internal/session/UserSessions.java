@@ -190,6 +190,9 @@ public final class UserSessions {
         return;
       }
       try {
+        if (!errors.firstSighting(throwable)) {
+          return;
+        }
         // The session counts the error whatever becomes of the event.
         tracker.recordError();
         errors.capture(throwable, metadata, request, sessionId, userId);
