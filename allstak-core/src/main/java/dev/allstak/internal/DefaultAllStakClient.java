@@ -8,7 +8,6 @@ import dev.allstak.UserSession;
 import dev.allstak.internal.event.EventPipeline;
 import dev.allstak.internal.event.UncaughtHandler;
 import dev.allstak.internal.session.DefaultSessionTracker;
-import dev.allstak.internal.session.NoopUserSession;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.session.UserSessions;
 import dev.allstak.internal.store.SessionStore;
@@ -229,7 +228,7 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
 
   @Override
   public UserSession startUserSession(String userId) {
-    return closed.get() ? NoopUserSession.INSTANCE : userSessions.start(userId);
+    return closed.get() ? UserSession.noop() : userSessions.start(userId);
   }
 
   @Override
