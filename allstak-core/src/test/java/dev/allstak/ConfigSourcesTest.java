@@ -122,6 +122,20 @@ class ConfigSourcesTest {
   }
 
   @Test
+  void aHostWithCredentialsFromOutsideIsRefusedNamingItsSourceAndNeverLogged() {
+    env.put("ALLSTAK_HOST", "http://user:s3cret@127.0.0.1:9");
+
+    String log = stderrOf(() -> assertThat(complete(AllStakConfig.builder().apiKey("ask_test_k").build()).host())
+        .isEqualTo(AllStakConfig.DEFAULT_HOST));
+
+    assertThat(log).contains("ERROR").contains("environment variable ALLSTAK_HOST").contains("credentials")
+        .doesNotContain("s3cret");
+    env.put("ALLSTAK_API_KEY", "ask_test_k");
+    assertThatThrownBy(() -> ConfigSources.fromSources(env, props, FileSource.NONE))
+        .hasMessageContaining("ALLSTAK_HOST").hasMessageContaining("credentials").hasMessageNotContaining("s3cret");
+  }
+
+  @Test
   void unknownKeysGetOneWarnNamingThemButNotTheirValues() {
     AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_k").build();
     props.setProperty("allstak.relase", "typo-value");
