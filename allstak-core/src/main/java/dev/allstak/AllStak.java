@@ -5,7 +5,6 @@ import dev.allstak.internal.Lifecycle;
 import dev.allstak.internal.NoopAllStakClient;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,11 +52,8 @@ public final class AllStak {
       }
       AllStakClient created;
       try {
-        Map<String, String> env = System.getenv();
-        Properties props = System.getProperties();
-        AllStakConfig effective =
-            ConfigSources.complete(config, env, props, ConfigSources.classPathFile(AllStak.class));
-        created = Clients.create(effective, env, props);
+        created = Clients.create(ConfigSources.resolve(config, System.getenv(), System.getProperties(),
+            ConfigSources.classPathFile(AllStak.class)));
       } catch (RuntimeException | LinkageError e) {
         log.error("AllStak: could not start; the SDK does nothing in this process", e);
         created = new NoopAllStakClient(config);

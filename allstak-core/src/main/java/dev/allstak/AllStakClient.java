@@ -1,6 +1,5 @@
 package dev.allstak;
 
-import dev.allstak.internal.session.NoopUserSession;
 import java.util.Map;
 
 /**
@@ -76,7 +75,7 @@ public interface AllStakClient extends AutoCloseable {
    * nothing.
    */
   default UserSession startUserSession(String userId) {
-    return NoopUserSession.INSTANCE;
+    return UserSession.noop();
   }
 
   /**

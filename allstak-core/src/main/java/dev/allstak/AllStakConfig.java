@@ -6,12 +6,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.Set;
 
 /**
  * Immutable configuration of an {@link AllStakClient}.
@@ -51,26 +49,26 @@ public final class AllStakConfig {
   /** Largest value {@link Builder#maxQueueSize(int)} accepts. */
   public static final int MAX_QUEUE_SIZE_LIMIT = 10_000;
 
+  // What the builder was given; null means "not set", and the accessor answers the default. Keeping
+  // "not set" apart from "set to the default" lets AllStak.init fill only the options left unset.
   private final String apiKey;
   private final String host;
   private final String release;
   private final String environment;
-  private final boolean enableAutoSessionTracking;
-  private final boolean enableInTests;
+  private final Boolean enableAutoSessionTracking;
+  private final Boolean enableInTests;
   private final Duration shutdownTimeout;
   private final Duration connectTimeout;
   private final Duration readTimeout;
-  private final boolean enableSessionStore;
+  private final Boolean enableSessionStore;
   private final Path cacheDir;
   private final Duration heartbeatInterval;
   private final List<String> inAppPackages;
-  private final boolean sendDefaultPii;
+  private final Boolean sendDefaultPii;
   private final BeforeSend beforeSend;
-  private final int maxQueueSize;
-  private final boolean enableUncaughtExceptionHandler;
+  private final Integer maxQueueSize;
+  private final Boolean enableUncaughtExceptionHandler;
   private final List<SessionListener> sessionListeners;
-  private final Set<String> explicitOptions;
-  private final String releaseOrigin;
 
   private AllStakConfig(Builder b) {
     this.apiKey = b.apiKey;
@@ -85,14 +83,12 @@ public final class AllStakConfig {
     this.enableSessionStore = b.enableSessionStore;
     this.cacheDir = b.cacheDir;
     this.heartbeatInterval = b.heartbeatInterval;
-    this.inAppPackages = Collections.unmodifiableList(new ArrayList<>(b.inAppPackages));
+    this.inAppPackages = b.inAppPackages == null ? null : Collections.unmodifiableList(new ArrayList<>(b.inAppPackages));
     this.sendDefaultPii = b.sendDefaultPii;
     this.beforeSend = b.beforeSend;
     this.maxQueueSize = b.maxQueueSize;
     this.enableUncaughtExceptionHandler = b.enableUncaughtExceptionHandler;
     this.sessionListeners = Collections.unmodifiableList(new ArrayList<>(b.sessionListeners));
-    this.explicitOptions = Collections.unmodifiableSet(new HashSet<>(b.explicitOptions));
-    this.releaseOrigin = b.releaseOrigin;
   }
 
   /** Returns a builder with every option at its default and no API key. */
@@ -146,7 +142,7 @@ public final class AllStakConfig {
 
   /** The base URL of the ingest API, without a trailing slash. */
   public String host() {
-    return host;
+    return host != null ? host : DEFAULT_HOST;
   }
 
   /** The release sessions are counted under, or {@code null} when none was set. */
@@ -161,32 +157,32 @@ public final class AllStakConfig {
 
   /** Whether {@link AllStak#init(AllStakConfig)} starts the session itself. */
   public boolean enableAutoSessionTracking() {
-    return enableAutoSessionTracking;
+    return enableAutoSessionTracking == null || enableAutoSessionTracking;
   }
 
   /** Whether the SDK reports even when it runs under a test runner. */
   public boolean enableInTests() {
-    return enableInTests;
+    return enableInTests != null && enableInTests;
   }
 
   /** The most that ending the session may add to the host's shutdown. */
   public Duration shutdownTimeout() {
-    return shutdownTimeout;
+    return shutdownTimeout != null ? shutdownTimeout : DEFAULT_SHUTDOWN_TIMEOUT;
   }
 
   /** TCP connect timeout of one request. */
   public Duration connectTimeout() {
-    return connectTimeout;
+    return connectTimeout != null ? connectTimeout : DEFAULT_CONNECT_TIMEOUT;
   }
 
   /** Read timeout of one request. */
   public Duration readTimeout() {
-    return readTimeout;
+    return readTimeout != null ? readTimeout : DEFAULT_READ_TIMEOUT;
   }
 
   /** Whether open sessions are kept on local disk so that a killed process's session is still ended. */
   public boolean enableSessionStore() {
-    return enableSessionStore;
+    return enableSessionStore == null || enableSessionStore;
   }
 
   /**
@@ -200,7 +196,7 @@ public final class AllStakConfig {
 
   /** How often the session store records that this process is still alive. */
   public Duration heartbeatInterval() {
-    return heartbeatInterval;
+    return heartbeatInterval != null ? heartbeatInterval : DEFAULT_HEARTBEAT_INTERVAL;
   }
 
   /**
@@ -208,12 +204,12 @@ public final class AllStakConfig {
    * frame outside the JDK and the JVM languages' runtimes.
    */
   public List<String> inAppPackages() {
-    return inAppPackages;
+    return inAppPackages != null ? inAppPackages : Collections.<String>emptyList();
   }
 
   /** Whether personal data (user e-mail, client IP, {@code User-Agent}) may leave the process. */
   public boolean sendDefaultPii() {
-    return sendDefaultPii;
+    return sendDefaultPii != null && sendDefaultPii;
   }
 
   /** The hook that sees every error event before it is sent, or {@code null}. */
@@ -223,27 +219,17 @@ public final class AllStakConfig {
 
   /** The most error events waiting to be sent; more are dropped and counted. */
   public int maxQueueSize() {
-    return maxQueueSize;
+    return maxQueueSize != null ? maxQueueSize : DEFAULT_MAX_QUEUE_SIZE;
   }
 
   /** Whether {@link AllStak#init(AllStakConfig)} installs the default uncaught-exception handler. */
   public boolean enableUncaughtExceptionHandler() {
-    return enableUncaughtExceptionHandler;
+    return enableUncaughtExceptionHandler == null || enableUncaughtExceptionHandler;
   }
 
   /** The listeners told about the session's start, status changes and end. */
   public List<SessionListener> sessionListeners() {
     return sessionListeners;
-  }
-
-  /** Whether {@code option} (a builder method name) was set on the builder. */
-  boolean isExplicit(String option) {
-    return explicitOptions.contains(option);
-  }
-
-  /** Where the release came from, for the DEBUG line; null when there is no release. */
-  String releaseOrigin() {
-    return releaseOrigin;
   }
 
   /** Returns a builder holding this configuration's values. */
@@ -261,61 +247,58 @@ public final class AllStakConfig {
     b.enableSessionStore = enableSessionStore;
     b.cacheDir = cacheDir;
     b.heartbeatInterval = heartbeatInterval;
-    b.inAppPackages.addAll(inAppPackages);
+    b.inAppPackages = inAppPackages;
     b.sendDefaultPii = sendDefaultPii;
     b.beforeSend = beforeSend;
     b.maxQueueSize = maxQueueSize;
     b.enableUncaughtExceptionHandler = enableUncaughtExceptionHandler;
     b.sessionListeners.addAll(sessionListeners);
-    b.explicitOptions.addAll(explicitOptions);
-    b.releaseOrigin = releaseOrigin;
     return b;
   }
 
   @Override
   public String toString() {
-    return "AllStakConfig{host=" + host
+    return "AllStakConfig{host=" + host()
         + ", release=" + release
         + ", environment=" + environment
-        + ", enableAutoSessionTracking=" + enableAutoSessionTracking
-        + ", enableInTests=" + enableInTests
-        + ", shutdownTimeout=" + shutdownTimeout
-        + ", connectTimeout=" + connectTimeout
-        + ", readTimeout=" + readTimeout
-        + ", enableSessionStore=" + enableSessionStore
+        + ", enableAutoSessionTracking=" + enableAutoSessionTracking()
+        + ", enableInTests=" + enableInTests()
+        + ", shutdownTimeout=" + shutdownTimeout()
+        + ", connectTimeout=" + connectTimeout()
+        + ", readTimeout=" + readTimeout()
+        + ", enableSessionStore=" + enableSessionStore()
         + ", cacheDir=" + cacheDir
-        + ", heartbeatInterval=" + heartbeatInterval
-        + ", inAppPackages=" + inAppPackages
-        + ", sendDefaultPii=" + sendDefaultPii
+        + ", heartbeatInterval=" + heartbeatInterval()
+        + ", inAppPackages=" + inAppPackages()
+        + ", sendDefaultPii=" + sendDefaultPii()
         + ", beforeSend=" + (beforeSend != null)
-        + ", maxQueueSize=" + maxQueueSize
-        + ", enableUncaughtExceptionHandler=" + enableUncaughtExceptionHandler
+        + ", maxQueueSize=" + maxQueueSize()
+        + ", enableUncaughtExceptionHandler=" + enableUncaughtExceptionHandler()
         + ", sessionListeners=" + sessionListeners.size()
         + '}';
   }
 
   /** Builds an {@link AllStakConfig}; each setter validates its argument at once. */
   public static final class Builder {
-    private String apiKey;
-    private String host = DEFAULT_HOST;
-    private String release;
-    private String environment;
-    private boolean enableAutoSessionTracking = true;
-    private boolean enableInTests;
-    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
-    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-    private Duration readTimeout = DEFAULT_READ_TIMEOUT;
-    private boolean enableSessionStore = true;
-    private Path cacheDir;
-    private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
-    private final List<String> inAppPackages = new ArrayList<>();
-    private boolean sendDefaultPii;
-    private BeforeSend beforeSend;
-    private int maxQueueSize = DEFAULT_MAX_QUEUE_SIZE;
-    private boolean enableUncaughtExceptionHandler = true;
-    private final List<SessionListener> sessionListeners = new ArrayList<>();
-    private final Set<String> explicitOptions = new HashSet<>();
-    private String releaseOrigin;
+    // Package-private for ConfigSources, which fills what is still null; null means "not set".
+    String apiKey;
+    String host;
+    String release;
+    String environment;
+    Boolean enableAutoSessionTracking;
+    Boolean enableInTests;
+    Duration shutdownTimeout;
+    Duration connectTimeout;
+    Duration readTimeout;
+    Boolean enableSessionStore;
+    Path cacheDir;
+    Duration heartbeatInterval;
+    List<String> inAppPackages;
+    Boolean sendDefaultPii;
+    BeforeSend beforeSend;
+    Integer maxQueueSize;
+    Boolean enableUncaughtExceptionHandler;
+    final List<SessionListener> sessionListeners = new ArrayList<>();
 
     private Builder() {}
 
@@ -335,19 +318,24 @@ public final class AllStakConfig {
         }
       }
       this.apiKey = trimmed;
-      explicitOptions.add("apiKey");
       return this;
     }
 
     /**
      * Base URL of the ingest API, {@code http} or {@code https}; default {@value #DEFAULT_HOST}.
-     * Trailing slashes are removed.
+     * Trailing slashes are removed. Credentials in the URL ({@code http://user:password@host}) are
+     * refused: the URL is logged, the API key is what authenticates.
      */
     public Builder host(String host) {
       Objects.requireNonNull(host, "host must not be null");
       String h = host.trim();
       while (h.endsWith("/")) {
         h = h.substring(0, h.length() - 1);
+      }
+      if (hasUserInfo(h)) {
+        // Never echo the value: it holds a password.
+        throw new IllegalArgumentException("host must not contain credentials (user:password@); "
+            + "give the base URL alone, the API key authenticates");
       }
       URI uri;
       try {
@@ -365,7 +353,6 @@ public final class AllStakConfig {
             "host must be an http(s) URL with a host name and no query, was '" + host + "'");
       }
       this.host = h;
-      explicitOptions.add("host");
       return this;
     }
 
@@ -384,59 +371,47 @@ public final class AllStakConfig {
      */
     public Builder release(String release) {
       this.release = optionalText("release", release, 200);
-      this.releaseOrigin = release == null ? null : "AllStakConfig.Builder.release";
-      markExplicit("release", release);
-      return this;
-    }
-
-    Builder release(String release, String origin) {
-      release(release);
-      this.releaseOrigin = origin;
       return this;
     }
 
     /** The environment, such as {@code production}; no default. */
     public Builder environment(String environment) {
       this.environment = optionalText("environment", environment, 64);
-      markExplicit("environment", environment);
       return this;
     }
 
     /** Whether {@code AllStak.init} starts the session; default {@code true}. */
     public Builder enableAutoSessionTracking(boolean enable) {
       this.enableAutoSessionTracking = enable;
-      explicitOptions.add("enableAutoSessionTracking");
       return this;
     }
 
     /**
      * Whether to report when running under a test runner (Surefire, Gradle, IDE launchers); default
-     * {@code false}. The environment variable {@code ALLSTAK_ENABLE_IN_TESTS=true} does the same.
+     * {@code false}. When not set here, the system property {@code allstak.enable-in-tests} or the
+     * environment variable {@code ALLSTAK_ENABLE_IN_TESTS} decide; set here, even to {@code false},
+     * they are ignored.
      */
     public Builder enableInTests(boolean enable) {
       this.enableInTests = enable;
-      explicitOptions.add("enableInTests");
       return this;
     }
 
     /** The most that ending the session may add to the host's shutdown; default 2 s, at most 60 s. */
     public Builder shutdownTimeout(Duration timeout) {
       this.shutdownTimeout = positive("shutdownTimeout", timeout, Duration.ofSeconds(60));
-      explicitOptions.add("shutdownTimeout");
       return this;
     }
 
     /** TCP connect timeout of one request; default 5 s. */
     public Builder connectTimeout(Duration timeout) {
       this.connectTimeout = positive("connectTimeout", timeout, Duration.ofMinutes(5));
-      explicitOptions.add("connectTimeout");
       return this;
     }
 
     /** Read timeout of one request; default 10 s. */
     public Builder readTimeout(Duration timeout) {
       this.readTimeout = positive("readTimeout", timeout, Duration.ofMinutes(5));
-      explicitOptions.add("readTimeout");
       return this;
     }
 
@@ -453,9 +428,7 @@ public final class AllStakConfig {
       for (String p : packages) {
         checked.add(packageName(p));
       }
-      inAppPackages.clear();
-      inAppPackages.addAll(checked);
-      explicitOptions.add("inAppPackages");
+      inAppPackages = checked;
       return this;
     }
 
@@ -466,14 +439,12 @@ public final class AllStakConfig {
      */
     public Builder sendDefaultPii(boolean send) {
       this.sendDefaultPii = send;
-      explicitOptions.add("sendDefaultPii");
       return this;
     }
 
     /** The hook that may change or drop each error event before it is sent; default none. */
     public Builder beforeSend(BeforeSend hook) {
       this.beforeSend = Objects.requireNonNull(hook, "beforeSend must not be null");
-      explicitOptions.add("beforeSend");
       return this;
     }
 
@@ -488,7 +459,6 @@ public final class AllStakConfig {
             "maxQueueSize must be between 1 and " + MAX_QUEUE_SIZE_LIMIT + ", was " + size);
       }
       this.maxQueueSize = size;
-      explicitOptions.add("maxQueueSize");
       return this;
     }
 
@@ -498,7 +468,6 @@ public final class AllStakConfig {
      */
     public Builder enableUncaughtExceptionHandler(boolean enable) {
       this.enableUncaughtExceptionHandler = enable;
-      explicitOptions.add("enableUncaughtExceptionHandler");
       return this;
     }
 
@@ -508,7 +477,6 @@ public final class AllStakConfig {
      */
     public Builder addSessionListener(SessionListener listener) {
       sessionListeners.add(Objects.requireNonNull(listener, "sessionListener must not be null"));
-      explicitOptions.add("sessionListeners");
       return this;
     }
 
@@ -521,7 +489,6 @@ public final class AllStakConfig {
      */
     public Builder enableSessionStore(boolean enable) {
       this.enableSessionStore = enable;
-      explicitOptions.add("enableSessionStore");
       return this;
     }
 
@@ -535,7 +502,6 @@ public final class AllStakConfig {
     public Builder cacheDir(Path cacheDir) {
       Objects.requireNonNull(cacheDir, "cacheDir must not be null");
       this.cacheDir = cacheDir;
-      explicitOptions.add("cacheDir");
       return this;
     }
 
@@ -549,7 +515,6 @@ public final class AllStakConfig {
         throw new IllegalArgumentException("heartbeatInterval must be at least 100ms, was " + interval);
       }
       this.heartbeatInterval = checked;
-      explicitOptions.add("heartbeatInterval");
       return this;
     }
 
@@ -565,13 +530,18 @@ public final class AllStakConfig {
       return new AllStakConfig(this);
     }
 
-    /** Null unsets an option, so that the other sources may fill it again. */
-    private void markExplicit(String option, Object value) {
-      if (value != null) {
-        explicitOptions.add(option);
-      } else {
-        explicitOptions.remove(option);
+    /**
+     * Whether the URL's authority holds an {@code @}: user info, whether or not the URL parses
+     * (a malformed one must not reach the error message either).
+     */
+    private static boolean hasUserInfo(String url) {
+      int scheme = url.indexOf("://");
+      int start = scheme < 0 ? 0 : scheme + 3;
+      int end = start;
+      while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0) {
+        end++;
       }
+      return url.substring(start, end).indexOf('@') >= 0;
     }
 
     private static String optionalText(String option, String value, int maxLength) {

@@ -24,7 +24,7 @@ public final class AllStakMetrics {
     FAILED
   }
 
-  static final AllStakMetrics EMPTY = new AllStakMetrics(0, 0, 0, 0, new EnumMap<>(DropReason.class), 0);
+  static final AllStakMetrics EMPTY = new AllStakMetrics(0, 0, 0, 0, new EnumMap<>(DropReason.class), 0, 0);
 
   private final long sessionsStarted;
   private final long sessionsEnded;
@@ -32,9 +32,10 @@ public final class AllStakMetrics {
   private final long eventsSent;
   private final long[] dropped = new long[DropReason.values().length];
   private final long retries;
+  private final long listenerCallbacksDropped;
 
   private AllStakMetrics(long sessionsStarted, long sessionsEnded, long eventsCaptured, long eventsSent,
-      Map<DropReason, Long> dropped, long retries) {
+      Map<DropReason, Long> dropped, long retries, long listenerCallbacksDropped) {
     this.sessionsStarted = sessionsStarted;
     this.sessionsEnded = sessionsEnded;
     this.eventsCaptured = eventsCaptured;
@@ -43,6 +44,7 @@ public final class AllStakMetrics {
       this.dropped[e.getKey().ordinal()] = e.getValue();
     }
     this.retries = retries;
+    this.listenerCallbacksDropped = listenerCallbacksDropped;
   }
 
   /**
@@ -51,7 +53,14 @@ public final class AllStakMetrics {
    */
   public static AllStakMetrics of(long sessionsStarted, long sessionsEnded, long eventsCaptured, long eventsSent,
       Map<DropReason, Long> dropped, long retries) {
-    return new AllStakMetrics(sessionsStarted, sessionsEnded, eventsCaptured, eventsSent, dropped, retries);
+    return of(sessionsStarted, sessionsEnded, eventsCaptured, eventsSent, dropped, retries, 0);
+  }
+
+  /** As {@link #of(long, long, long, long, Map, long)}, with session-listener callbacks dropped. */
+  public static AllStakMetrics of(long sessionsStarted, long sessionsEnded, long eventsCaptured, long eventsSent,
+      Map<DropReason, Long> dropped, long retries, long listenerCallbacksDropped) {
+    return new AllStakMetrics(sessionsStarted, sessionsEnded, eventsCaptured, eventsSent, dropped, retries,
+        listenerCallbacksDropped);
   }
 
   /** Session starts the backend accepted. */
@@ -93,6 +102,14 @@ public final class AllStakMetrics {
     return retries;
   }
 
+  /**
+   * {@link SessionListener} callbacks dropped because too many were waiting for the SDK's thread
+   * (a listener that blocks or is slow; at most 1,000 wait).
+   */
+  public long listenerCallbacksDropped() {
+    return listenerCallbacksDropped;
+  }
+
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder("AllStakMetrics{sessionsStarted=").append(sessionsStarted)
@@ -102,6 +119,7 @@ public final class AllStakMetrics {
     for (DropReason r : DropReason.values()) {
       sb.append(", dropped.").append(r.name().toLowerCase(Locale.ROOT)).append('=').append(dropped[r.ordinal()]);
     }
-    return sb.append(", retries=").append(retries).append('}').toString();
+    return sb.append(", retries=").append(retries)
+        .append(", listenerCallbacksDropped=").append(listenerCallbacksDropped).append('}').toString();
   }
 }

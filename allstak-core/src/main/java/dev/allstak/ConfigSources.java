@@ -1,6 +1,9 @@
 package dev.allstak;
 
+import dev.allstak.internal.config.CacheFolder;
 import dev.allstak.internal.config.ReleaseResolver;
+import dev.allstak.internal.config.ResolvedConfig;
+import dev.allstak.internal.config.TestRunnerDetector;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -22,12 +25,15 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads options from system properties, environment variables and {@code allstak.properties}, in
- * that order of precedence, below the builder's.
+ * The one place that reads the process's configuration: options from system properties, environment
+ * variables and {@code allstak.properties}, in that order of precedence, below the builder's; and,
+ * through {@link #resolve}, the facts about the process the client needs. Nothing else in the SDK
+ * reads the environment or the system properties.
  */
 final class ConfigSources {
   private static final Logger log = LoggerFactory.getLogger(ConfigSources.class);
@@ -40,35 +46,48 @@ final class ConfigSources {
 
   /** Every option the outside sources can set: builder name, key, and how the text is read. */
   enum Option {
-    API_KEY("apiKey", "api-key", AllStakConfig.Builder::apiKey),
-    HOST("host", "host", AllStakConfig.Builder::host),
-    RELEASE("release", "release", AllStakConfig.Builder::release),
-    ENVIRONMENT("environment", "environment", AllStakConfig.Builder::environment),
+    API_KEY("apiKey", "api-key", AllStakConfig.Builder::apiKey, b -> b.apiKey),
+    HOST("host", "host", AllStakConfig.Builder::host, b -> b.host),
+    RELEASE("release", "release", AllStakConfig.Builder::release, b -> b.release),
+    ENVIRONMENT("environment", "environment", AllStakConfig.Builder::environment, b -> b.environment),
     ENABLE_AUTO_SESSION_TRACKING("enableAutoSessionTracking", "enable-auto-session-tracking",
-        (b, v) -> b.enableAutoSessionTracking(bool(v))),
-    ENABLE_IN_TESTS("enableInTests", "enable-in-tests", (b, v) -> b.enableInTests(bool(v))),
-    SHUTDOWN_TIMEOUT("shutdownTimeout", "shutdown-timeout", (b, v) -> b.shutdownTimeout(duration(v))),
-    CONNECT_TIMEOUT("connectTimeout", "connect-timeout", (b, v) -> b.connectTimeout(duration(v))),
-    READ_TIMEOUT("readTimeout", "read-timeout", (b, v) -> b.readTimeout(duration(v))),
-    IN_APP_PACKAGES("inAppPackages", "in-app-packages", (b, v) -> b.inAppPackages(list(v))),
-    SEND_DEFAULT_PII("sendDefaultPii", "send-default-pii", (b, v) -> b.sendDefaultPii(bool(v))),
-    MAX_QUEUE_SIZE("maxQueueSize", "max-queue-size", (b, v) -> b.maxQueueSize(integer(v))),
+        (b, v) -> b.enableAutoSessionTracking(bool(v)), b -> b.enableAutoSessionTracking),
+    ENABLE_IN_TESTS("enableInTests", "enable-in-tests", (b, v) -> b.enableInTests(bool(v)), b -> b.enableInTests),
+    SHUTDOWN_TIMEOUT("shutdownTimeout", "shutdown-timeout", (b, v) -> b.shutdownTimeout(duration(v)),
+        b -> b.shutdownTimeout),
+    CONNECT_TIMEOUT("connectTimeout", "connect-timeout", (b, v) -> b.connectTimeout(duration(v)),
+        b -> b.connectTimeout),
+    READ_TIMEOUT("readTimeout", "read-timeout", (b, v) -> b.readTimeout(duration(v)), b -> b.readTimeout),
+    IN_APP_PACKAGES("inAppPackages", "in-app-packages", (b, v) -> b.inAppPackages(list(v)), b -> b.inAppPackages),
+    SEND_DEFAULT_PII("sendDefaultPii", "send-default-pii", (b, v) -> b.sendDefaultPii(bool(v)),
+        b -> b.sendDefaultPii),
+    MAX_QUEUE_SIZE("maxQueueSize", "max-queue-size", (b, v) -> b.maxQueueSize(integer(v)), b -> b.maxQueueSize),
     ENABLE_UNCAUGHT_EXCEPTION_HANDLER("enableUncaughtExceptionHandler", "enable-uncaught-exception-handler",
-        (b, v) -> b.enableUncaughtExceptionHandler(bool(v))),
-    ENABLE_SESSION_STORE("enableSessionStore", "session-store", (b, v) -> b.enableSessionStore(bool(v))),
-    CACHE_DIR("cacheDir", "cache-dir", (b, v) -> b.cacheDir(Paths.get(v))),
-    HEARTBEAT_INTERVAL("heartbeatInterval", "heartbeat-interval", (b, v) -> b.heartbeatInterval(duration(v)));
+        (b, v) -> b.enableUncaughtExceptionHandler(bool(v)), b -> b.enableUncaughtExceptionHandler),
+    ENABLE_SESSION_STORE("enableSessionStore", "session-store", (b, v) -> b.enableSessionStore(bool(v)),
+        b -> b.enableSessionStore),
+    CACHE_DIR("cacheDir", "cache-dir", (b, v) -> b.cacheDir(Paths.get(v)), b -> b.cacheDir),
+    HEARTBEAT_INTERVAL("heartbeatInterval", "heartbeat-interval", (b, v) -> b.heartbeatInterval(duration(v)),
+        b -> b.heartbeatInterval);
 
     final String builderName;
     final String property;
     final String variable;
     private final BiConsumer<AllStakConfig.Builder, String> setter;
+    private final Function<AllStakConfig.Builder, Object> given;
 
-    Option(String builderName, String key, BiConsumer<AllStakConfig.Builder, String> setter) {
+    Option(String builderName, String key, BiConsumer<AllStakConfig.Builder, String> setter,
+        Function<AllStakConfig.Builder, Object> given) {
       this.builderName = builderName;
       this.property = PROPERTY_PREFIX + key;
       this.variable = "ALLSTAK_" + key.replace('-', '_').toUpperCase(Locale.ROOT);
       this.setter = setter;
+      this.given = given;
+    }
+
+    /** Whether the builder was given this option (even its default), so that no other source may set it. */
+    boolean isSetOn(AllStakConfig.Builder b) {
+      return given.apply(b) != null;
     }
 
     static Option byProperty(String property) {
@@ -134,12 +153,22 @@ final class ConfigSources {
         continue;
       }
       try {
-        apply(b, option, found);
+        option.setter.accept(b, found.value);
       } catch (IllegalArgumentException | NullPointerException e) {
         throw new IllegalArgumentException(found.source + ": " + e.getMessage(), e);
       }
     }
     return b.build();
+  }
+
+  /**
+   * Everything {@code AllStak.init} needs from the process, read here and nowhere else: {@code
+   * config} completed from the outside sources, whether this JVM is a test run, and the per-user
+   * cache folder. Never throws.
+   */
+  static ResolvedConfig resolve(AllStakConfig config, Map<String, String> env, Properties props, FileSource file) {
+    return new ResolvedConfig(complete(config, env, props, file), TestRunnerDetector.detect(props),
+        CacheFolder.of(env, props));
   }
 
   /**
@@ -150,8 +179,9 @@ final class ConfigSources {
   static AllStakConfig complete(AllStakConfig config, Map<String, String> env, Properties props, FileSource file) {
     warnAboutUnknownKeys(props, file);
     AllStakConfig.Builder b = config.toBuilder();
+    String releaseOrigin = config.release() != null ? "the configuration given to AllStak.init" : null;
     for (Option option : Option.values()) {
-      if (config.isExplicit(option.builderName)) {
+      if (option.isSetOn(b)) {
         continue;
       }
       Found found = lookup(option, env, props, file);
@@ -159,36 +189,31 @@ final class ConfigSources {
         continue;
       }
       try {
-        apply(b, option, found);
+        option.setter.accept(b, found.value);
+        if (option == Option.RELEASE) {
+          releaseOrigin = found.source;
+        }
       } catch (IllegalArgumentException | NullPointerException e) {
         log.error("AllStak: ignoring {}: {}", found.source, e.getMessage());
       }
     }
-    AllStakConfig completed = b.build();
-    if (completed.release() == null) {
+    if (b.release == null) {
       ReleaseResolver.Found release = ReleaseResolver.fromCommitVariables(env);
       if (release == null) {
         release = ReleaseResolver.fromMainJarManifest(props);
       }
       if (release != null) {
-        completed = completed.toBuilder().release(release.value(), release.origin()).build();
+        b.release(release.value());
+        releaseOrigin = release.origin();
       }
     }
-    if (completed.release() != null) {
-      log.debug("AllStak: release '{}' from {}", completed.release(), completed.releaseOrigin());
+    if (b.release != null) {
+      log.debug("AllStak: release '{}' from {}", b.release, releaseOrigin);
     } else {
       log.debug("AllStak: no release in the builder, allstak.* system properties, ALLSTAK_* variables, "
           + "{}, CI commit variables or the main jar's manifest", FILE_NAME);
     }
-    return completed;
-  }
-
-  private static void apply(AllStakConfig.Builder b, Option option, Found found) {
-    if (option == Option.RELEASE) {
-      b.release(found.value, found.source);
-    } else {
-      option.setter.accept(b, found.value);
-    }
+    return b.build();
   }
 
   private static Found lookup(Option option, Map<String, String> env, Properties props, FileSource file) {

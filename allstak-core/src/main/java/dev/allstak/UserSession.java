@@ -17,6 +17,14 @@ import java.util.Map;
 public interface UserSession {
 
   /**
+   * A session that does nothing and sends nothing, with no id: what a disabled or closed client
+   * returns, and a stand-in for one's own test doubles.
+   */
+  static UserSession noop() {
+    return NoopUserSession.INSTANCE;
+  }
+
+  /**
    * The id sent as {@code sessionId} in this session's start, and on the error events captured
    * through it; it stays the same after {@link #end()}. Null when no session is sent: without a
    * release, or when the client that made it was disabled or already closed.

@@ -54,6 +54,19 @@ class AllStakConfigTest {
   }
 
   @Test
+  void aHostWithCredentialsIsRejectedNamingTheOptionWithoutEchoingThem() {
+    for (String withCredentials : new String[] {"http://user:s3cret@127.0.0.1:8080", "https://s3cret@api.allstak.sa/",
+        "https://user:s3cret@api.allstak.sa/base", "http://us er:s3cret@bad host"}) {
+      assertThatThrownBy(() -> AllStakConfig.builder().host(withCredentials))
+          .as(withCredentials).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("host").hasMessageContaining("credentials")
+          .hasMessageNotContaining("s3cret").hasNoCause();
+    }
+    assertThat(AllStakConfig.builder().apiKey(KEY).host("https://api.allstak.sa/v1/@team").build().host())
+        .as("an @ in the path is no credential").isEqualTo("https://api.allstak.sa/v1/@team");
+  }
+
+  @Test
   void trailingSlashesAreStrippedFromTheHost() {
     AllStakConfig config = AllStakConfig.builder().apiKey(KEY).host("https://eu.allstak.sa/base//").build();
 

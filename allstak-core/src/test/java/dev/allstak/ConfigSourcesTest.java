@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.allstak.ConfigSources.FileSource;
+import dev.allstak.internal.Clients;
+import dev.allstak.internal.config.ResolvedConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URL;
@@ -11,6 +13,7 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -116,6 +119,20 @@ class ConfigSourcesTest {
 
     assertThat(log).contains("ERROR").contains("environment variable ALLSTAK_HOST")
         .contains("environment variable ALLSTAK_MAX_QUEUE_SIZE: must be a whole number");
+  }
+
+  @Test
+  void aHostWithCredentialsFromOutsideIsRefusedNamingItsSourceAndNeverLogged() {
+    env.put("ALLSTAK_HOST", "http://user:s3cret@127.0.0.1:9");
+
+    String log = stderrOf(() -> assertThat(complete(AllStakConfig.builder().apiKey("ask_test_k").build()).host())
+        .isEqualTo(AllStakConfig.DEFAULT_HOST));
+
+    assertThat(log).contains("ERROR").contains("environment variable ALLSTAK_HOST").contains("credentials")
+        .doesNotContain("s3cret");
+    env.put("ALLSTAK_API_KEY", "ask_test_k");
+    assertThatThrownBy(() -> ConfigSources.fromSources(env, props, FileSource.NONE))
+        .hasMessageContaining("ALLSTAK_HOST").hasMessageContaining("credentials").hasMessageNotContaining("s3cret");
   }
 
   @Test
@@ -235,6 +252,79 @@ class ConfigSourcesTest {
     assertThat(config.enableUncaughtExceptionHandler()).isTrue();
     assertThat(config.beforeSend()).isNull();
     assertThat(config.sessionListeners()).isEmpty();
+  }
+
+  @Test
+  void theBuildersEnableInTestsFalseBeatsTheEnvironmentVariable() {
+    AllStakConfig config = localConfig().enableInTests(false).build();
+    env.put("ALLSTAK_ENABLE_IN_TESTS", "true");
+    underSurefire();
+
+    AllStakClient client = Clients.create(resolve(config));
+    try {
+      assertThat(client.isEnabled()).as("the builder's explicit false wins over ALLSTAK_ENABLE_IN_TESTS").isFalse();
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
+  void theEnvironmentVariableTurnsReportingOnUnderATestRunnerWhenTheBuilderLeftItUnset() {
+    env.put("ALLSTAK_ENABLE_IN_TESTS", "true");
+    underSurefire();
+
+    AllStakClient client = Clients.create(resolve(localConfig().build()));
+    try {
+      assertThat(client.isEnabled()).isTrue();
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
+  void resolvingFindsTheTestRunnerAndThePerUserCacheFolderOfTheGivenSourcesOnly() {
+    props.setProperty("os.name", "Linux");
+    props.setProperty("user.home", "/home/ana");
+    env.put("XDG_CACHE_HOME", "/var/cache/ana");
+
+    ResolvedConfig plain = resolve(localConfig().build());
+    assertThat(plain.testRunner()).isNull();
+    assertThat(plain.defaultCacheDir()).isEqualTo(Paths.get("/var/cache/ana/allstak"));
+
+    underSurefire();
+    assertThat(resolve(localConfig().build()).testRunner()).contains("Surefire");
+  }
+
+  @Test
+  void cacheDirComesFromTheSystemPropertyThenTheVariableButNeverOverTheBuilder() {
+    env.put("ALLSTAK_CACHE_DIR", "/from/env");
+    assertThat(complete(localConfig().build()).cacheDir()).isEqualTo(Paths.get("/from/env"));
+    props.setProperty("allstak.cache-dir", "/from/prop");
+    assertThat(complete(localConfig().build()).cacheDir()).isEqualTo(Paths.get("/from/prop"));
+    assertThat(complete(localConfig().cacheDir(Paths.get("/from/option")).build()).cacheDir())
+        .isEqualTo(Paths.get("/from/option"));
+  }
+
+  @Test
+  void heartbeatIntervalIsReadFromItsVariableAndProperty() {
+    env.put("ALLSTAK_HEARTBEAT_INTERVAL", "250ms");
+    assertThat(complete(localConfig().build()).heartbeatInterval()).isEqualTo(Duration.ofMillis(250));
+    props.setProperty("allstak.heartbeat-interval", "2s");
+    assertThat(complete(localConfig().build()).heartbeatInterval()).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  private static AllStakConfig.Builder localConfig() {
+    // Port 9 (discard) on loopback: nothing listens; nothing is sent anyway without auto sessions.
+    return AllStakConfig.builder().apiKey("ask_test_k").host("http://127.0.0.1:9").release("r1")
+        .enableAutoSessionTracking(false).enableSessionStore(false);
+  }
+
+  private void underSurefire() {
+    props.setProperty("sun.java.command", "org.apache.maven.surefire.booter.ForkedBooter /tmp x");
+  }
+
+  private ResolvedConfig resolve(AllStakConfig config) {
+    return ConfigSources.resolve(config, env, props, new FileSource(file, "test"));
   }
 
   private AllStakConfig complete(AllStakConfig config) {

@@ -1,5 +1,6 @@
 package dev.allstak;
 
+import dev.allstak.internal.config.ResolvedConfig;
 import static dev.allstak.testing.Backend.json;
 import static dev.allstak.testing.Backend.take;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,10 +10,8 @@ import dev.allstak.internal.SdkInfo;
 import dev.allstak.testing.Backend;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
@@ -38,7 +37,7 @@ class SessionWireFormatTest {
   }
 
   private AllStakClient client(AllStakConfig config) {
-    AllStakClient client = Clients.create(config, Collections.emptyMap(), new Properties());
+    AllStakClient client = Clients.create(ResolvedConfig.of(config));
     clients.add(client);
     return client;
   }

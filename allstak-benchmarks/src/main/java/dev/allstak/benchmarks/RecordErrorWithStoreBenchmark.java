@@ -11,9 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.Comparator;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -60,8 +58,7 @@ public class RecordErrorWithStoreBenchmark {
       Transport transport = new AcceptingTransport();
       AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_bench").release("bench@1.0.0")
           .cacheDir(cache).heartbeatInterval(Duration.ofSeconds(1)).build();
-      store = SessionStore.create(config, Collections.<String, String>emptyMap(), new Properties(), transport,
-          Clock.SYSTEM);
+      store = SessionStore.create(config, null, transport, Clock.SYSTEM);
       store.start();
       StoreEvents events = store.eventsFor(SessionEvents.NONE);
       tracker = new DefaultSessionTracker(transport, Clock.SYSTEM, Runnable::run, events,

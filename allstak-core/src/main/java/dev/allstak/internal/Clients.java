@@ -2,11 +2,10 @@ package dev.allstak.internal;
 
 import dev.allstak.AllStakClient;
 import dev.allstak.AllStakConfig;
+import dev.allstak.internal.config.ResolvedConfig;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.store.SessionStore;
 import dev.allstak.internal.transport.HttpTransport;
-import java.util.Map;
-import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,12 +17,14 @@ public final class Clients {
 
   /**
    * A working client, or one that does nothing under a test runner; its shutdown hook and
-   * uncaught-exception handler are installed and its session started as configured.
+   * uncaught-exception handler are installed and its session started as configured. Reads nothing
+   * from the process: {@code resolved} holds all it needs.
    */
-  public static AllStakClient create(AllStakConfig config, Map<String, String> env, Properties sysProps) {
-    String runner = TestRunnerDetector.detect(sysProps);
+  public static AllStakClient create(ResolvedConfig resolved) {
+    AllStakConfig config = resolved.config();
+    String runner = resolved.testRunner();
     if (runner != null) {
-      if (!config.enableInTests() && !"true".equalsIgnoreCase(env.get("ALLSTAK_ENABLE_IN_TESTS"))) {
+      if (!config.enableInTests()) {
         log.info("AllStak: disabled because this JVM runs under a test runner: {}. "
             + "Set enableInTests(true) or ALLSTAK_ENABLE_IN_TESTS=true to report from tests", runner);
         return new NoopAllStakClient(config);
@@ -35,7 +36,7 @@ public final class Clients {
       // The session start is this process's first call: get OkHttp ready while init goes on.
       transport.prepareInBackground();
     }
-    SessionStore store = SessionStore.create(config, env, sysProps, transport, Clock.SYSTEM);
+    SessionStore store = SessionStore.create(config, resolved.defaultCacheDir(), transport, Clock.SYSTEM);
     DefaultAllStakClient client =
         new DefaultAllStakClient(config, transport, Clock.SYSTEM, SessionEvents.NONE, store);
     client.installShutdownHook();

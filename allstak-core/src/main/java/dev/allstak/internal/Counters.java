@@ -14,6 +14,7 @@ public final class Counters {
   private final LongAdder eventsCaptured = new LongAdder();
   private final LongAdder eventsSent = new LongAdder();
   private final LongAdder[] dropped = new LongAdder[DropReason.values().length];
+  private final LongAdder listenerCallbacksDropped = new LongAdder();
 
   public Counters() {
     for (int i = 0; i < dropped.length; i++) {
@@ -35,6 +36,10 @@ public final class Counters {
 
   public void eventDropped(DropReason reason) {
     dropped[reason.ordinal()].increment();
+  }
+
+  public void listenerCallbackDropped() {
+    listenerCallbacksDropped.increment();
   }
 
   /** Counts what became of an event the transport tried to send. */
@@ -60,6 +65,6 @@ public final class Counters {
       drops.put(r, dropped[r.ordinal()].sum());
     }
     return AllStakMetrics.of(sessionsStarted.sum(), sessionsEnded.sum(), eventsCaptured.sum(), eventsSent.sum(),
-        drops, retries);
+        drops, retries, listenerCallbacksDropped.sum());
   }
 }

@@ -10,7 +10,6 @@ import dev.allstak.internal.event.SeenThrowables;
 import dev.allstak.internal.event.UncaughtHandler;
 import dev.allstak.internal.session.DefaultSessionTracker;
 import dev.allstak.internal.session.ErrorSink;
-import dev.allstak.internal.session.NoopUserSession;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.session.UserSessions;
 import dev.allstak.internal.store.SessionStore;
@@ -246,7 +245,7 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
 
   @Override
   public UserSession startUserSession(String userId) {
-    return closed.get() ? NoopUserSession.INSTANCE : userSessions.start(userId);
+    return closed.get() ? UserSession.noop() : userSessions.start(userId);
   }
 
   @Override

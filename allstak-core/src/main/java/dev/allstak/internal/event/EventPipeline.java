@@ -44,6 +44,12 @@ public final class EventPipeline {
    * woken thread can take the capturing thread's core every time).
    */
   static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /**
+   * The most session-listener callbacks waiting for the events thread. A listener that blocks, with
+   * thousands of user sessions starting and ending, must not grow the heap: more are dropped and
+   * counted.
+   */
+  static final int MAX_WAITING_CALLBACKS = 1000;
 
   private final EventProcessor processor;
   private final Clock clock;
@@ -53,6 +59,11 @@ public final class EventPipeline {
   private final ConcurrentLinkedQueue<CapturedError> events = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final ConcurrentLinkedQueue<Runnable> notifications = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger waitingCallbacks = new AtomicInteger();
+  /** Callbacks dropped so far, and how many of them the events thread has logged about. */
+  private final AtomicLong droppedCallbacks = new AtomicLong();
+  private long reportedDroppedCallbacks;
+  private final RepeatingLog droppedCallbacksLog = new RepeatingLog(log);
   private final FatalSlot fatal = new FatalSlot();
   private final AtomicReference<Thread> worker = new AtomicReference<>();
   private final CountDownLatch abort = new CountDownLatch(1);
@@ -130,13 +141,20 @@ public final class EventPipeline {
   }
 
   /**
-   * Queues a session-listener callback for the events thread. {@code mayStartThread} is false on
-   * the host's error path, where making a thread is too costly: the callback then waits for the
-   * thread's next wake-up.
+   * Queues a session-listener callback for the events thread; false when it was dropped because
+   * {@link #MAX_WAITING_CALLBACKS} wait already (counted, and logged by the events thread, never
+   * here). {@code mayStartThread} is false on the host's error path, where making a thread is too
+   * costly: the callback then waits for the thread's next wake-up.
    */
-  public void notifyListeners(Runnable callback, boolean mayStartThread) {
+  public boolean notifyListeners(Runnable callback, boolean mayStartThread) {
+    if (!reserve(waitingCallbacks, MAX_WAITING_CALLBACKS)) {
+      droppedCallbacks.incrementAndGet();
+      counters.listenerCallbackDropped();
+      return false;
+    }
     notifications.offer(callback);
     wake(mayStartThread);
+    return true;
   }
 
   /**
@@ -222,12 +240,16 @@ public final class EventPipeline {
   }
 
   private boolean reservePlace() {
+    return reserve(queued, capacity);
+  }
+
+  private static boolean reserve(AtomicInteger count, int capacity) {
     for (;;) {
-      int n = queued.get();
+      int n = count.get();
       if (n >= capacity) {
         return false;
       }
-      if (queued.compareAndSet(n, n + 1)) {
+      if (count.compareAndSet(n, n + 1)) {
         return true;
       }
     }
@@ -314,6 +336,8 @@ public final class EventPipeline {
   private boolean handleOne(long deadlineNanos) {
     Runnable callback = notifications.poll();
     if (callback != null) {
+      waitingCallbacks.decrementAndGet();
+      reportDroppedCallbacks();
       runCallback(callback);
       return true;
     }
@@ -366,6 +390,16 @@ public final class EventPipeline {
       } finally {
         handled.incrementAndGet();
       }
+    }
+  }
+
+  /** On the events thread: the host's threads that dropped callbacks must not log. */
+  private void reportDroppedCallbacks() {
+    long dropped = droppedCallbacks.get();
+    if (dropped != reportedDroppedCallbacks) {
+      reportedDroppedCallbacks = dropped;
+      droppedCallbacksLog.failure("AllStak: session listeners fall behind; {} callbacks dropped so far "
+          + "(more than {} were waiting)", dropped, MAX_WAITING_CALLBACKS);
     }
   }
 

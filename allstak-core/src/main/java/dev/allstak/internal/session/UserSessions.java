@@ -73,7 +73,7 @@ public final class UserSessions {
   /** Opens a session for {@code userId} (null when anonymous) and posts its start. */
   public UserSession start(String userId) {
     if (closed) {
-      return NoopUserSession.INSTANCE;
+      return UserSession.noop();
     }
     // A short start window: a backend that is down must not hold a shared thread for long. The
     // end sends a start that did not get through.
@@ -87,7 +87,7 @@ public final class UserSessions {
     if (closed) {
       // Lost a race with close(): it may not have seen this session, so it ends here.
       handle.end();
-      return NoopUserSession.INSTANCE;
+      return UserSession.noop();
     }
     if (release == null) {
       if (noReleaseWarned.compareAndSet(false, true)) {

@@ -25,7 +25,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -124,15 +123,15 @@ public final class SessionStore {
   }
 
   /**
-   * The store the configuration asks for: on, in the resolved folder, or off (then {@link
+   * The store the configuration asks for: on, in its {@code cacheDir} or else {@code
+   * defaultCacheDir}, or off (then {@link
    * #eventsFor} only passes events on). Does no I/O: the folder is opened by {@link #start()}'s
    * thread.
    */
-  public static SessionStore create(
-      AllStakConfig config, Map<String, String> env, Properties sysProps, Transport transport, Clock clock) {
+  public static SessionStore create(AllStakConfig config, Path defaultCacheDir, Transport transport, Clock clock) {
     StoreSettings settings;
     try {
-      settings = StoreSettings.resolve(config, env, sysProps);
+      settings = StoreSettings.resolve(config, defaultCacheDir);
     } catch (RuntimeException e) {
       settings = StoreSettings.off("its folder could not be resolved: " + e);
     }

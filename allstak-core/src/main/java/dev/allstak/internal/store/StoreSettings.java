@@ -2,23 +2,15 @@ package dev.allstak.internal.store;
 
 import dev.allstak.AllStakConfig;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Where the session store lives and its limits, resolved once from the configuration and the
- * process environment. Not public API.
+ * Where the session store lives and its limits, from the resolved configuration. Not public API.
  */
 final class StoreSettings {
-  static final String ENV_CACHE_DIR = "ALLSTAK_CACHE_DIR";
-  static final String PROP_CACHE_DIR = "allstak.cache-dir";
   static final String LAYOUT = "sessions-v1";
 
   /** Records (live and pending ends) one partition keeps at most. */
@@ -74,58 +66,21 @@ final class StoreSettings {
   }
 
   /**
-   * Resolves the store's folder: the {@code cacheDir} option, else the system property {@code
-   * allstak.cache-dir}, else {@code ALLSTAK_CACHE_DIR}, else the per-user cache folder; then {@code
-   * sessions-v1/<partition>} under it.
+   * The store's settings: its folder is the {@code cacheDir} option (which {@code AllStak.init}
+   * filled from {@code allstak.cache-dir} or {@code ALLSTAK_CACHE_DIR} when the builder left it
+   * unset), else {@code defaultCacheDir}, the per-user cache folder; then {@code
+   * sessions-v1/<partition>} under it. Reads nothing from the process.
    */
-  static StoreSettings resolve(AllStakConfig config, Map<String, String> env, Properties props) {
-    // AllStak.init resolved allstak.session-store / ALLSTAK_SESSION_STORE into the option already,
-    // with the builder first: reading them again here would let them override the builder.
+  static StoreSettings resolve(AllStakConfig config, Path defaultCacheDir) {
     if (!config.enableSessionStore()) {
       return off("enableSessionStore is false (option, allstak.session-store or ALLSTAK_SESSION_STORE)");
     }
-    Path base = config.cacheDir();
-    try {
-      if (base == null) {
-        String configured = firstNonBlank(props.getProperty(PROP_CACHE_DIR), env.get(ENV_CACHE_DIR));
-        base = configured != null
-            ? Paths.get(configured.trim())
-            : defaultCacheDir(props.getProperty("os.name", ""), env, props.getProperty("user.home"));
-      }
-    } catch (InvalidPathException e) {
-      return off("the cache folder is not a valid path: " + e.getMessage());
-    }
+    Path base = config.cacheDir() != null ? config.cacheDir() : defaultCacheDir;
     if (base == null) {
-      return off("no per-user cache folder could be found (set " + ENV_CACHE_DIR + ")");
+      return off("no per-user cache folder could be found (set cacheDir, allstak.cache-dir or ALLSTAK_CACHE_DIR)");
     }
     Path dir = base.toAbsolutePath().resolve(LAYOUT).resolve(partition(config.host(), config.apiKey()));
     return at(dir, config.heartbeatInterval().toNanos());
-  }
-
-  /**
-   * The per-user cache folder of the platform: {@code %LOCALAPPDATA%\allstak\cache} on Windows,
-   * {@code ~/Library/Caches/allstak} on macOS, else {@code $XDG_CACHE_HOME/allstak} or {@code
-   * ~/.cache/allstak}; null when the user has no home.
-   */
-  static Path defaultCacheDir(String osName, Map<String, String> env, String userHome) {
-    String os = osName.toLowerCase(Locale.ROOT);
-    boolean home = userHome != null && !userHome.trim().isEmpty() && !userHome.equals("?");
-    if (os.startsWith("windows")) {
-      String local = env.get("LOCALAPPDATA");
-      if (local != null && !local.trim().isEmpty()) {
-        return Paths.get(local, "allstak", "cache");
-      }
-      return home ? Paths.get(userHome, "AppData", "Local", "allstak", "cache") : null;
-    }
-    if (os.startsWith("mac")) {
-      return home ? Paths.get(userHome, "Library", "Caches", "allstak") : null;
-    }
-    String xdg = env.get("XDG_CACHE_HOME");
-    // The XDG spec says a relative value is invalid and must be ignored.
-    if (xdg != null && !xdg.trim().isEmpty() && Paths.get(xdg).isAbsolute()) {
-      return Paths.get(xdg, "allstak");
-    }
-    return home ? Paths.get(userHome, ".cache", "allstak") : null;
   }
 
   /** 16 hex digits of SHA-256 over host and key: names the backend and key without revealing them. */
@@ -162,12 +117,5 @@ final class StoreSettings {
   StoreSettings withBounds(int entries, long bytes, long ageMillis) {
     return new StoreSettings(directory, offReason, heartbeatNanos, rescanNanos, entries, bytes, ageMillis,
         retryBaseNanos, retryCapNanos, deliveryDeadlineNanos);
-  }
-
-  private static String firstNonBlank(String a, String b) {
-    if (a != null && !a.trim().isEmpty()) {
-      return a;
-    }
-    return b != null && !b.trim().isEmpty() ? b : null;
   }
 }

@@ -168,7 +168,7 @@ class UserSessionsTest {
     assertThat(tookMs).isLessThan(500 + 400);
     assertThat(c.activeUserSessions()).isZero();
     assertThat(c.startUserSession("late")).as("a closed client gives a session that does nothing")
-        .isSameAs(NoopUserSession.INSTANCE);
+        .isSameAs(UserSession.noop());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.allstak.internal.store;
 
+import dev.allstak.internal.config.ResolvedConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.allstak.AllStakClient;
@@ -15,7 +16,6 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,7 +24,6 @@ import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -42,7 +41,7 @@ class ClientStoreTest {
       AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_client").host(backend.url())
           .release("app@2.0.0").enableInTests(true).cacheDir(cache).heartbeatInterval(Duration.ofMillis(200))
           .build();
-      AllStakClient client = Clients.create(config, new HashMap<>(), System.getProperties());
+      AllStakClient client = Clients.create(ResolvedConfig.of(config));
       String id = client.sessionTracker().currentSessionId();
       SessionStore store = ((DefaultAllStakClient) client).sessionStore();
       Await.until("the session is on disk", Duration.ofSeconds(5), () -> recordCount() == 1);
@@ -69,9 +68,7 @@ class ClientStoreTest {
     try (TestBackend backend = new TestBackend()) {
       AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_client").host(backend.url())
           .release("app@2.0.0").enableInTests(true).cacheDir(cache).enableSessionStore(false).build();
-      Properties props = new Properties();
-      props.putAll(System.getProperties());
-      AllStakClient client = Clients.create(config, new HashMap<>(), props);
+      AllStakClient client = Clients.create(ResolvedConfig.of(config));
       String id = client.sessionTracker().currentSessionId();
       backend.awaitStart(id, Duration.ofSeconds(5));
 
@@ -120,10 +117,10 @@ class ClientStoreTest {
           new SessionRecord(lost, SessionStatus.OK, 0, started + 5000, false, null, 0).toJson());
       Files.write(dir.resolve(dead + ".lock"), new byte[0]);
 
-      AllStakClient first = Clients.create(config, new HashMap<>(), System.getProperties());
+      AllStakClient first = Clients.create(ResolvedConfig.of(config));
       Await.until("the lost session's start reached the backend", Duration.ofSeconds(5), () -> !starts.isEmpty());
       first.close();
-      AllStakClient next = Clients.create(config, new HashMap<>(), System.getProperties());
+      AllStakClient next = Clients.create(ResolvedConfig.of(config));
       Await.until("the lost session's end reached the backend", Duration.ofSeconds(10), () -> !ends.isEmpty());
       next.close();
 

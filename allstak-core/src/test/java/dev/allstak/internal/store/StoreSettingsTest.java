@@ -6,9 +6,6 @@ import dev.allstak.AllStakConfig;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -16,46 +13,18 @@ import org.junit.jupiter.api.Test;
 class StoreSettingsTest {
   private static final AllStakConfig CONFIG =
       AllStakConfig.builder().apiKey("ask_live_secret").host("https://ingest.example").build();
+  private static final Path HOME_CACHE = Paths.get("/home/ana/.cache/allstak");
 
   @Test
-  void defaultFolderIsThePlatformsPerUserCache() {
-    Map<String, String> env = new HashMap<>();
-    assertThat(StoreSettings.defaultCacheDir("Linux", env, "/home/ana")).isEqualTo(Paths.get("/home/ana/.cache/allstak"));
-    env.put("XDG_CACHE_HOME", "/var/cache/ana");
-    assertThat(StoreSettings.defaultCacheDir("Linux", env, "/home/ana")).isEqualTo(Paths.get("/var/cache/ana/allstak"));
-    env.put("XDG_CACHE_HOME", "relative/is/ignored");
-    assertThat(StoreSettings.defaultCacheDir("Linux", env, "/home/ana")).isEqualTo(Paths.get("/home/ana/.cache/allstak"));
-    assertThat(StoreSettings.defaultCacheDir("Mac OS X", env, "/Users/ana"))
-        .isEqualTo(Paths.get("/Users/ana/Library/Caches/allstak"));
-    env.put("LOCALAPPDATA", "C:/Users/ana/AppData/Local");
-    assertThat(StoreSettings.defaultCacheDir("Windows 11", env, "C:/Users/ana"))
-        .isEqualTo(Paths.get("C:/Users/ana/AppData/Local", "allstak", "cache"));
-    env.remove("LOCALAPPDATA");
-    assertThat(StoreSettings.defaultCacheDir("Windows 11", env, "C:/Users/ana"))
-        .isEqualTo(Paths.get("C:/Users/ana", "AppData", "Local", "allstak", "cache"));
-    assertThat(StoreSettings.defaultCacheDir("Linux", new HashMap<>(), "?")).isNull();
-    assertThat(StoreSettings.defaultCacheDir("Linux", new HashMap<>(), null)).isNull();
-  }
-
-  @Test
-  void optionWinsOverSystemPropertyWhichWinsOverEnvironment() {
-    Map<String, String> env = new HashMap<>();
-    env.put("ALLSTAK_CACHE_DIR", "/from/env");
-    Properties props = new Properties();
-    props.setProperty("os.name", "Linux");
-    props.setProperty("user.home", "/home/ana");
-
-    assertThat(base(StoreSettings.resolve(CONFIG, env, props))).isEqualTo(Paths.get("/from/env"));
-    props.setProperty("allstak.cache-dir", "/from/prop");
-    assertThat(base(StoreSettings.resolve(CONFIG, env, props))).isEqualTo(Paths.get("/from/prop"));
+  void theCacheDirOptionWinsOverThePerUserFolder() {
+    assertThat(base(StoreSettings.resolve(CONFIG, HOME_CACHE))).isEqualTo(HOME_CACHE);
     AllStakConfig withOption = CONFIG.toBuilder().cacheDir(Paths.get("/from/option")).build();
-    assertThat(base(StoreSettings.resolve(withOption, env, props))).isEqualTo(Paths.get("/from/option"));
-    assertThat(base(StoreSettings.resolve(CONFIG, new HashMap<>(), linux()))).isEqualTo(Paths.get("/home/ana/.cache/allstak"));
+    assertThat(base(StoreSettings.resolve(withOption, HOME_CACHE))).isEqualTo(Paths.get("/from/option"));
   }
 
   @Test
   void partitionNamesHostAndKeyWithoutRevealingThem() {
-    StoreSettings s = StoreSettings.resolve(CONFIG, new HashMap<>(), linux());
+    StoreSettings s = StoreSettings.resolve(CONFIG, HOME_CACHE);
     String partition = s.directory.getFileName().toString();
 
     assertThat(partition).matches("[0-9a-f]{16}");
@@ -68,16 +37,14 @@ class StoreSettingsTest {
 
   @Test
   void storeIsOffWhenTheOptionSaysSo() {
-    assertThat(StoreSettings.resolve(CONFIG.toBuilder().enableSessionStore(false).build(), new HashMap<>(), linux())
+    assertThat(StoreSettings.resolve(CONFIG.toBuilder().enableSessionStore(false).build(), HOME_CACHE)
         .directory).isNull();
-    assertThat(StoreSettings.resolve(CONFIG, new HashMap<>(), linux()).directory).isNotNull();
+    assertThat(StoreSettings.resolve(CONFIG, HOME_CACHE).directory).isNotNull();
   }
 
   @Test
   void noHomeAndNoFolderMeansOff() {
-    Properties props = new Properties();
-    props.setProperty("os.name", "Linux");
-    StoreSettings s = StoreSettings.resolve(CONFIG, new HashMap<>(), props);
+    StoreSettings s = StoreSettings.resolve(CONFIG, null);
     assertThat(s.directory).isNull();
     assertThat(s.offReason).contains("ALLSTAK_CACHE_DIR");
   }
@@ -85,7 +52,7 @@ class StoreSettingsTest {
   @Test
   void heartbeatComesFromTheConfigAndRescanFollowsIt() {
     AllStakConfig c = CONFIG.toBuilder().heartbeatInterval(Duration.ofMillis(250)).build();
-    StoreSettings s = StoreSettings.resolve(c, new HashMap<>(), linux());
+    StoreSettings s = StoreSettings.resolve(c, HOME_CACHE);
     assertThat(s.heartbeatNanos).isEqualTo(TimeUnit.MILLISECONDS.toNanos(250));
     assertThat(s.rescanNanos).isEqualTo(TimeUnit.MILLISECONDS.toNanos(2500));
     assertThat(StoreSettings.rescanFor(TimeUnit.SECONDS.toNanos(30))).isEqualTo(TimeUnit.MINUTES.toNanos(5));
@@ -94,12 +61,5 @@ class StoreSettingsTest {
 
   private static Path base(StoreSettings s) {
     return s.directory.getParent().getParent();
-  }
-
-  private static Properties linux() {
-    Properties props = new Properties();
-    props.setProperty("os.name", "Linux");
-    props.setProperty("user.home", "/home/ana");
-    return props;
   }
 }

@@ -1,4 +1,4 @@
-package dev.allstak.internal;
+package dev.allstak.internal.config;
 
 import java.util.Properties;
 

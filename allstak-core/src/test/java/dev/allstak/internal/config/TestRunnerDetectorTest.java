@@ -1,4 +1,4 @@
-package dev.allstak.internal;
+package dev.allstak.internal.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,13 +1,10 @@
-package dev.allstak.internal.session;
+package dev.allstak;
 
-import dev.allstak.RequestContext;
-import dev.allstak.SessionStatus;
-import dev.allstak.UserSession;
 import java.util.Map;
 
-/** The user session of a disabled or closed client: does nothing. Not public API. */
-public final class NoopUserSession implements UserSession {
-  public static final NoopUserSession INSTANCE = new NoopUserSession();
+/** The user session of a disabled or closed client: does nothing. See {@link UserSession#noop()}. */
+final class NoopUserSession implements UserSession {
+  static final NoopUserSession INSTANCE = new NoopUserSession();
 
   private NoopUserSession() {}
 
