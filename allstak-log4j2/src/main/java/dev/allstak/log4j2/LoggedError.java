@@ -29,7 +29,7 @@ final class LoggedError extends RuntimeException {
   }
 
   private static boolean isLoggingFrame(String className) {
-    return className.startsWith(AllStakAppender.class.getName()) || className.startsWith("org.apache.logging.")
+    return className.equals(AllStakAppender.class.getName()) || className.startsWith("org.apache.logging.")
         || className.startsWith("org.slf4j.");
   }
 }
