@@ -3,6 +3,7 @@ package dev.allstak.examples.demo;
 import dev.allstak.examples.BatchWorker;
 import dev.allstak.examples.HandledErrors;
 import dev.allstak.examples.HelloAllStak;
+import dev.allstak.examples.LoggingWorker;
 import dev.allstak.examples.UncaughtCrash;
 import dev.allstak.examples.collector.HealthReport;
 import dev.allstak.examples.collector.LocalCollector;
@@ -39,13 +40,18 @@ import java.util.stream.Stream;
  * worker finds the first one's session and reports it. Between the two runs the collector is
  * restarted: the session it is told about was accepted by the collector's previous life. Last, a
  * web application in an embedded Tomcat answers a few requests, some of them failing, and is
- * stopped with SIGTERM.
+ * stopped with SIGTERM. Then a worker that never calls {@code captureException}, only logs its
+ * failures, ends {@code errored} through the logging appender.
  */
 public final class Demo {
   /** The release most applications run as. */
   public static final String STABLE_RELEASE = "shop@1.0.0";
   /** The release with a crash in it. */
   public static final String NEXT_RELEASE = "shop@1.1.0";
+  /** The release of the worker that only logs its failures. */
+  public static final String JOBS_RELEASE = "shop-jobs@1.0.0";
+  /** Jobs the logging worker runs: every third fails. */
+  static final int LOGGING_WORKER_JOBS = 6;
   /** Jobs the killed worker is given: far more than it lives to run. */
   static final int KILLED_WORKER_JOBS = 200;
   /** The job the killed worker has reached when it is killed. */
@@ -161,6 +167,8 @@ public final class Demo {
       awaitEnd(killed);
 
       runWebApp(step("shop-web", "errored", "a servlet application with a failing endpoint, stopped with SIGTERM"));
+      runToEnd(step("logging-worker", "errored", "failures only logged (log.error), counted by the Log4j 2 appender"),
+          LoggingWorker.class, JOBS_RELEASE, List.of(String.valueOf(LOGGING_WORKER_JOBS)));
 
       checkStatuses();
       return collector;

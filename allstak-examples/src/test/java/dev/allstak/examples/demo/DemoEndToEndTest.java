@@ -39,7 +39,9 @@ import org.junit.jupiter.api.TestInstance;
 class DemoEndToEndTest {
   private static final String STABLE = Demo.STABLE_RELEASE;
   private static final String NEXT = Demo.NEXT_RELEASE;
+  private static final String JOBS = Demo.JOBS_RELEASE;
   private static final int WEB_STEP = 7;
+  private static final int LOGGING_WORKER_STEP = 8;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Path dataDir;
@@ -76,7 +78,8 @@ class DemoEndToEndTest {
   void everyApplicationExitsAsItShould() {
     assertThat(demo.steps()).extracting(Demo.Step::label, Demo.Step::exitCode).containsExactly(
         tuple("hello", 0), tuple("handled-errors", 0), tuple("hello", 0), tuple("handled-errors", 0),
-        tuple("crash", 1), tuple("worker", 137), tuple("worker", 0), tuple("shop-web", 143));
+        tuple("crash", 1), tuple("worker", 137), tuple("worker", 0), tuple("shop-web", 143),
+        tuple("logging-worker", 0));
   }
 
   @Test
@@ -86,8 +89,8 @@ class DemoEndToEndTest {
       assertThat(step.sessionIds()).as(step.label()).hasSize(1);
       releases.add(session(step).release());
     }
-    assertThat(releases).containsExactly(STABLE, STABLE, NEXT, NEXT, NEXT, NEXT, NEXT, NEXT);
-    assertThat(collector.store().sessions()).hasSize(8);
+    assertThat(releases).containsExactly(STABLE, STABLE, NEXT, NEXT, NEXT, NEXT, NEXT, NEXT, JOBS);
+    assertThat(collector.store().sessions()).hasSize(9);
     assertThat(collector.store().sessions()).extracting(SessionRecord::environment).containsOnly("demo");
   }
 
@@ -141,7 +144,7 @@ class DemoEndToEndTest {
     List<List<String>> rows = rows(page.body());
     assertThat(rows.get(0)).startsWith("release", "sessions", "ok", "errored", "crashed", "abnormal", "active");
     assertThat(rows.subList(1, rows.size())).extracting(r -> r.subList(0, 2))
-        .containsExactly(List.of(STABLE, "2"), List.of(NEXT, "6"));
+        .containsExactly(List.of(JOBS, "1"), List.of(STABLE, "2"), List.of(NEXT, "6"));
     Map<String, ReleaseHealth> health = health();
     for (List<String> row : rows.subList(1, rows.size())) {
       ReleaseHealth r = health.get(row.get(0));
@@ -262,6 +265,27 @@ class DemoEndToEndTest {
         .allMatch(f -> f.startsWith("dev.allstak.examples."));
     assertThat(notInApp).anyMatch(f -> f.startsWith("org.apache.catalina."))
         .contains("dev.allstak.servlet.AllStakFilter.doFilter");
+  }
+
+  // ---- The logging appender ----
+
+  @Test
+  void loggedFailuresEndTheSessionErroredWithoutCaptureException() throws Exception {
+    Demo.Step step = demo.steps().get(LOGGING_WORKER_STEP);
+    assertThat(step.label()).isEqualTo("logging-worker");
+    SessionRecord worker = session(step);
+    List<ErrorEventRecord> events = collector.store().errorEvents().stream()
+        .filter(e -> worker.sessionId().equals(e.sessionId())).collect(Collectors.toList());
+
+    assertThat(worker.status()).as("LoggingWorker only logs its failures").isEqualTo("errored");
+    assertThat(worker.release()).isEqualTo(JOBS);
+    assertThat(events).as("one event per failed job (jobs 3 and 6 of 6)").hasSize(2);
+    for (ErrorEventRecord e : events) {
+      assertThat(e.exceptionClass()).isEqualTo("java.lang.IllegalStateException");
+      JsonNode metadata = JSON.readTree(e.body()).path("metadata");
+      assertThat(metadata.path("logger.name").asText()).isEqualTo("shop.worker");
+      assertThat(metadata.path("log.message").asText()).matches("logging-worker: job [36]/6 failed");
+    }
   }
 
   // ---- The crash-safe session store ----
