@@ -116,6 +116,27 @@ final class TestServlets {
     }
   }
 
+  /**
+   * Starts a thread that dies of an uncaught exception, as an application's background worker may,
+   * and answers once it is dead. The thread inherits the request's context class loader: the
+   * application's.
+   */
+  static final class Spawn extends HttpServlet {
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      Thread worker = new Thread(() -> {
+        throw new IllegalStateException("worker of " + req.getContextPath() + " died");
+      }, "app-worker");
+      worker.start();
+      try {
+        worker.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      resp.getWriter().write(worker.isAlive() ? "alive" : "dead");
+    }
+  }
+
   /** Starts async processing and dispatches to {@code ?to=} from another thread. */
   static final class AsyncDispatch extends HttpServlet {
     @Override
