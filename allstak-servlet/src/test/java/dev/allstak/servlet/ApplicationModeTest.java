@@ -156,6 +156,63 @@ class ApplicationModeTest {
     assertThat(backend.await(END, 1).get(0).text("status")).isEqualTo("errored");
   }
 
+  /** What escapes a request, and the exception class its event must name. */
+  static Stream<Arguments> wrapped() {
+    return Stream.of(
+        Arguments.of("ServletException(cause)", (Supplier<Throwable>) () ->
+            new ServletException(new IllegalArgumentException("bad input")), "java.lang.IllegalArgumentException"),
+        Arguments.of("Spring's Request processing failed", (Supplier<Throwable>) () -> {
+          IllegalArgumentException cause = new IllegalArgumentException("bad input");
+          return new ServletException("Request processing failed: " + cause, cause);
+        }, "java.lang.IllegalArgumentException"),
+        Arguments.of("ServletException(RuntimeException(cause))", (Supplier<Throwable>) () ->
+            new ServletException(new RuntimeException(new IOException("disk gone"))), "java.io.IOException"),
+        Arguments.of("ServletException without cause", (Supplier<Throwable>) () ->
+            new ServletException("servlet failed"), "jakarta.servlet.ServletException"),
+        Arguments.of("RuntimeException with a message of its own", (Supplier<Throwable>) () ->
+            new RuntimeException("order 42 failed", new IOException("disk gone")), "java.lang.RuntimeException"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("wrapped")
+  void eventNamesTheApplicationsExceptionNotItsWrapper(String kind, Supplier<Throwable> failure, String expected)
+      throws Exception {
+    StandardContext ctx = container.app("/shop");
+    TestContainer.allStakParameters(ctx, backend);
+    ctx.addServletContainerInitializer(new AllStakServletContainerInitializer(), null);
+    TestContainer.servlet(ctx, "/fail", new Fail(failure));
+    TestContainer.servlet(ctx, "/async", new AsyncDispatch());
+    container.deploy(ctx);
+
+    assertThat(container.get("/shop/fail").statusCode()).isEqualTo(500);
+    assertThat(container.get("/shop/async?to=/fail").statusCode()).isEqualTo(500);
+    backend.await(ERRORS, 2);
+    container.undeploy(ctx);
+    backend.await(END, 1);
+
+    List<Sent> events = backend.sentTo(ERRORS);
+    assertThat(events).as("one event per failing request, the async one included").hasSize(2);
+    assertThat(events).extracting(e -> e.text("exceptionClass")).containsOnly(expected);
+  }
+
+  @Test
+  void failureTheApplicationCapturedItselfIsNotSentAgainByTheFilter() throws Exception {
+    StandardContext ctx = container.app("/shop");
+    TestContainer.allStakParameters(ctx, backend);
+    ctx.addServletContainerInitializer(new AllStakServletContainerInitializer(), null);
+    TestContainer.servlet(ctx, "/fail", new TestServlets.CaptureThenWrap());
+    container.deploy(ctx);
+    String sessionId = backend.await(START, 1).get(0).text("sessionId");
+
+    assertThat(container.get("/shop/fail").statusCode()).isEqualTo(500);
+    container.undeploy(ctx);
+    assertThat(backend.awaitEndOf(sessionId).text("status")).isEqualTo("errored");
+
+    List<Sent> events = backend.sentTo(ERRORS);
+    assertThat(events).as("all: %s", backend.drain(200)).hasSize(1);
+    assertThat(events.get(0).text("exceptionClass")).isEqualTo("java.lang.IllegalArgumentException");
+  }
+
   @Test
   void containerAnswersAsItDoesWithoutAllStak() throws Exception {
     container.deploy(shop("/with"));

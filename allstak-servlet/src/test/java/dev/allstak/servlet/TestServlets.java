@@ -106,6 +106,19 @@ final class TestServlets {
     }
   }
 
+  /**
+   * Captures its failure itself, with the application's client, then throws it wrapped in a
+   * ServletException, as a framework layer in front of the filter would.
+   */
+  static final class CaptureThenWrap extends HttpServlet {
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws ServletException {
+      IllegalArgumentException failure = new IllegalArgumentException("bad input");
+      dev.allstak.AllStak.captureException(failure);
+      throw new ServletException("Request processing failed: " + failure, failure);
+    }
+  }
+
   /** The application's error page: says whether the exception is the very one {@link Fail} threw. */
   static final class ErrorPage extends HttpServlet {
     @Override

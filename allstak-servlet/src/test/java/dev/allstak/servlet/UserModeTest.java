@@ -98,6 +98,45 @@ class UserModeTest {
         .extracting(s -> s.path).containsExactlyInAnyOrder(START, START, "/ingest/v1/errors", END, END);
   }
 
+  /**
+   * Without sendDefaultPii a principal name that is an e-mail address leaves the process only as a
+   * keyed hash: the same for each of that user's sessions, so the user still counts once.
+   */
+  @Test
+  void principalThatIsAnEmailAddressIsSentHashedWithoutSendDefaultPii() throws Exception {
+    StandardContext shop = shop();
+    container.deploy(shop);
+    Browser laptop = container.browser();
+    Browser phone = container.browser();
+    laptop.get("/shop/login?user=dave@example.com");
+    laptop.get("/shop/fail");
+    phone.get("/shop/login?user=dave@example.com");
+    container.undeploy(shop);
+    backend.await(END, 2);
+    List<Sent> all = backend.drain(200);
+
+    List<Sent> starts = backend.sentTo(START);
+    assertThat(starts).hasSize(2);
+    String id = starts.get(0).text("userId");
+    assertThat(id).matches("hmac-sha256:[0-9a-f]{32}");
+    assertThat(starts.get(1).text("userId")).as("one user, one id").isEqualTo(id);
+    assertThat(userOf(backend.sentTo(ERRORS).get(0))).isEqualTo(id);
+    assertThat(all.toString()).doesNotContain("dave@example.com").doesNotContain("dave");
+  }
+
+  @Test
+  void principalThatIsAnEmailAddressIsSentAsItIsWithSendDefaultPii() throws Exception {
+    StandardContext shop = shop();
+    shop.addParameter("allstak.send-default-pii", "true");
+    container.deploy(shop);
+    Browser dave = container.browser();
+    dave.get("/shop/login?user=dave@example.com");
+    dave.get("/shop/fail");
+
+    assertThat(startOf("dave@example.com").text("userId")).isEqualTo("dave@example.com");
+    assertThat(userOf(backend.await(ERRORS, 1).get(0))).isEqualTo("dave@example.com");
+  }
+
   @Test
   void anonymousSessionThatLogsInEndsOkAndTheUsersSessionStarts() throws Exception {
     container.deploy(shop());
