@@ -18,38 +18,18 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.catalina.core.StandardContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The default mode in a real Tomcat: one session per application, errors in requests captured. */
-class ApplicationModeTest {
-  @TempDir
-  Path tmp;
-  private RecordingBackend backend;
-  private TestContainer container;
-
-  @BeforeEach
-  void start() throws Exception {
-    backend = new RecordingBackend();
-    container = new TestContainer(tmp);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    container.close();
-    backend.close();
-  }
+class ApplicationModeTest extends InContainerTest {
 
   /** An application set up with no code: the initializer does everything. */
   private StandardContext shop(String path) {
@@ -300,11 +280,14 @@ class ApplicationModeTest {
       StandardContext ctx = container.app("/own");
       TestContainer.allStakFilter(ctx, EnumSet.of(DispatcherType.REQUEST));
       TestContainer.servlet(ctx, "/fail", new Fail());
-      container.deploy(ctx);
+      String log = TestContainer.logDuring(() -> {
+        container.deploy(ctx);
+        assertThat(container.get("/own/fail").statusCode()).isEqualTo(500);
+      });
       String sessionId = backend.await(START, 1).get(0).text("sessionId");
 
-      assertThat(container.get("/own/fail").statusCode()).isEqualTo(500);
       assertThat(own.sessionTracker().errorCount()).isEqualTo(1);
+      assertThat(log).as("a set-up that works says nothing").doesNotContain("AllStak");
       container.undeploy(ctx);
       own.close();
       assertThat(backend.awaitEndOf(sessionId).text("status")).isEqualTo("errored");

@@ -4,44 +4,21 @@ import static dev.allstak.servlet.RecordingBackend.END;
 import static dev.allstak.servlet.RecordingBackend.START;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.allstak.AllStak;
-import dev.allstak.AllStakClient;
-import dev.allstak.AllStakConfig;
 import dev.allstak.servlet.TestServlets.Fail;
 import dev.allstak.servlet.TestServlets.Ok;
 import jakarta.servlet.DispatcherType;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import org.apache.catalina.core.StandardContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Half a set-up, as a container that runs no initializer (Jetty without its annotations module) or
  * a {@code web.xml} with one of the two leaves it: one WARN says what is missing and what to add.
  */
-class PartialSetupTest {
+class PartialSetupTest extends InContainerTest {
   private static final String NO_FILTER = "without AllStakFilter";
   private static final String NO_LISTENER = "without AllStakServletContextListener";
 
-  @TempDir
-  Path tmp;
-  private RecordingBackend backend;
-  private TestContainer container;
-
-  @BeforeEach
-  void start() throws Exception {
-    backend = new RecordingBackend();
-    container = new TestContainer(tmp);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    container.close();
-    backend.close();
-  }
 
   private static int count(String text, String part) {
     int n = 0;
@@ -90,31 +67,6 @@ class PartialSetupTest {
         .contains("ee10-annotations");
     container.undeploy(ctx);
     assertThat(backend.drain(200)).isEmpty();
-  }
-
-  @Test
-  void filterWithTheApplicationsOwnClientSaysNothing() throws Exception {
-    AllStakClient own = AllStak.init(AllStakConfig.builder()
-        .apiKey("ask_test_own")
-        .host(backend.url())
-        .release("own@1.0.0")
-        .enableInTests(true)
-        .build());
-    try {
-      StandardContext ctx = container.app("/own");
-      TestContainer.allStakFilter(ctx, EnumSet.of(DispatcherType.REQUEST));
-      TestContainer.servlet(ctx, "/fail", new Fail());
-
-      String log = TestContainer.logDuring(() -> {
-        container.deploy(ctx);
-        container.get("/own/fail");
-      });
-
-      assertThat(log).doesNotContain(NO_LISTENER).doesNotContain(NO_FILTER);
-      assertThat(own.sessionTracker().errorCount()).isEqualTo(1);
-    } finally {
-      own.close();
-    }
   }
 
   @Test

@@ -12,7 +12,6 @@ import jakarta.servlet.ServletContainerInitializer;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.net.URLClassLoader;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,10 +20,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.catalina.core.StandardContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Redeploys a web application that carries the SDK in its own class loader, as {@code WEB-INF/lib}
@@ -32,25 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * ours outlives it: no thread, no shutdown hook, no uncaught-exception handler, and every class
  * loader of every cycle can be collected.
  */
-class RedeployLeakTest {
+class RedeployLeakTest extends InContainerTest {
   private static final int CYCLES = 20;
 
-  @TempDir
-  Path tmp;
-  private RecordingBackend backend;
-  private TestContainer container;
-
-  @BeforeEach
-  void start() throws Exception {
-    backend = new RecordingBackend();
-    container = new TestContainer(tmp);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    container.close();
-    backend.close();
-  }
 
   @Test
   void redeployLoopLeavesNoThreadHookHandlerOrClassLoaderBehind() throws Exception {

@@ -10,7 +10,6 @@ import dev.allstak.servlet.TestServlets.Spawn;
 import jakarta.servlet.ServletContainerInitializer;
 import java.lang.ref.WeakReference;
 import java.net.URLClassLoader;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,7 +18,6 @@ import org.apache.catalina.core.StandardContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,30 +26,22 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code WEB-INF/lib} gives), each with its own API key: a thread of one that dies is reported by
  * that one at most, and undeploying them in either order leaves nothing of either behind.
  */
-class TwoApplicationsTest {
+class TwoApplicationsTest extends InContainerTest {
   private static final String KEY_A = "ask_test_app_a";
   private static final String KEY_B = "ask_test_app_b";
 
-  @TempDir
-  Path tmp;
-  private RecordingBackend backend;
-  private TestContainer container;
   private Thread.UncaughtExceptionHandler handlerBefore;
   private final List<WeakReference<ClassLoader>> loaders = new ArrayList<>();
   /** The deployed applications by path; a context holds its loaders, so only this map may hold it. */
   private final Map<String, StandardContext> apps = new HashMap<>();
 
   @BeforeEach
-  void start() throws Exception {
+  void rememberTheHandler() {
     handlerBefore = Thread.getDefaultUncaughtExceptionHandler();
-    backend = new RecordingBackend();
-    container = new TestContainer(tmp);
   }
 
   @AfterEach
-  void stop() throws Exception {
-    container.close();
-    backend.close();
+  void restoreTheHandler() {
     Thread.setDefaultUncaughtExceptionHandler(handlerBefore);
   }
 

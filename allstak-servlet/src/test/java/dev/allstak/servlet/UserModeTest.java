@@ -15,36 +15,16 @@ import dev.allstak.servlet.TestServlets.Logout;
 import dev.allstak.servlet.TestServlets.Ok;
 import dev.allstak.servlet.TestServlets.Visit;
 import jakarta.servlet.DispatcherType;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.catalina.Manager;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.session.ManagerBase;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** allstak.session-mode=user in a real Tomcat: one AllStak session per HTTP session. */
-class UserModeTest {
-  @TempDir
-  Path tmp;
-  private RecordingBackend backend;
-  private TestContainer container;
-
-  @BeforeEach
-  void start() throws Exception {
-    backend = new RecordingBackend();
-    container = new TestContainer(tmp);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    container.close();
-    backend.close();
-  }
+class UserModeTest extends InContainerTest {
 
   private StandardContext shop() {
     StandardContext ctx = container.app("/shop");
