@@ -145,11 +145,11 @@ final class WebAppIntegration {
    * Captures the application's failure in {@code escaped} (without {@code ServletException} and
    * other pure wrappers, see {@link Requests#failureOf}) once per request (a forward, an include or
    * a wrapping rethrow meets it again; the client's own de-duplication catches the layers beyond
-   * the request), unless it only says that the client went away. In user mode the error goes to the user
-   * session the request counts in, which is found (or started) first: the event then carries that
-   * session's id and user id, and the session, not the application's, becomes errored. A request
-   * without an HTTP session has no user session: its event goes out through the client, without a
-   * session id.
+   * the request), unless it only says that the client went away. In user mode the error goes to
+   * the user session the request counts in, which is found (or started) first: the event then
+   * carries that session's id and user id, and the session, not the application's, becomes
+   * errored. A request without an HTTP session has no user session: its event goes out through the
+   * client, without a session id.
    */
   void capture(ServletRequest request, ServletResponse response, Throwable escaped) {
     if (Requests.isClientAbort(escaped) || Requests.causedBy(escaped, request.getAttribute(CAPTURED))) {

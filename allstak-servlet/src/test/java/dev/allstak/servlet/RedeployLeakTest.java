@@ -54,7 +54,8 @@ class RedeployLeakTest extends InContainerTest {
     // The fake backend's own threads come and go with its connections: test infrastructure, not a leak.
     grown.removeIf(t -> t.getName().startsWith("MockWebServer"));
     assertThat(grown).as("threads started since the first cycle").isEmpty();
-    assertThat(WebappLibraries.awaitCollected(loaders, 30)).as("class loaders still reachable after %d redeploys", CYCLES).isZero();
+    assertThat(WebappLibraries.awaitCollected(loaders, 30))
+        .as("class loaders still reachable after %d redeploys", CYCLES).isZero();
     assertThat(AllStak.client().isEnabled()).as("the container's own AllStak was never touched").isFalse();
   }
 

@@ -58,7 +58,8 @@ class ServletSettingsTest {
     sys.clear();
     params.put("allstak.enable-uncaught-exception-handler", "true");
     assertThat(read().uncaughtHandlerSet).isTrue();
-    assertThat(read().coreSettings).as("the core reads the value").containsKey("allstak.enable-uncaught-exception-handler");
+    assertThat(read().coreSettings).as("the core reads the value")
+        .containsKey("allstak.enable-uncaught-exception-handler");
   }
 
   @Test
