@@ -61,8 +61,9 @@ public final class AllStakServletContextListener
           return;
         }
       }
-    } catch (UnsupportedOperationException e) {
-      log.debug("AllStak: this listener was registered by code and cannot list the application's filters");
+    } catch (RuntimeException e) {
+      // UnsupportedOperationException: the Servlet API's answer to a listener that code registered.
+      log.debug("AllStak: this listener cannot list the application's filters", e);
       return;
     }
     log.warn("AllStak: AllStakServletContextListener runs in web application {} without AllStakFilter: its "
