@@ -1,5 +1,7 @@
 package dev.allstak.servlet;
 
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.http.HttpSessionEvent;
@@ -20,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * ERROR line and an application that runs without AllStak; it never fails the deployment.
  *
  * <p>{@link AllStakServletContainerInitializer} registers it; register it by hand (in {@code
- * web.xml}) only where initializers do not run. A second registration in the same application does
- * nothing.
+ * web.xml}) only where initializers do not run, beside {@link AllStakFilter}: without the filter it
+ * logs one WARN saying what to add. A second registration in the same application does nothing.
  */
 public final class AllStakServletContextListener
     implements ServletContextListener, HttpSessionListener, HttpSessionIdListener {
@@ -39,9 +41,37 @@ public final class AllStakServletContextListener
       WebAppIntegration started = WebAppIntegration.start(event.getServletContext());
       event.getServletContext().setAttribute(WebAppIntegration.ATTRIBUTE, started);
       integration = started;
+      if (started != WebAppIntegration.OFF) {
+        warnIfNoFilter(event.getServletContext());
+      }
     } catch (RuntimeException | LinkageError e) {
       log.error("AllStak: could not start; the web application runs without it", e);
     }
+  }
+
+  /**
+   * Without {@link AllStakFilter} the session is reported but no request's error is: say so once.
+   * A listener that code registered (not {@code web.xml}) may not list the filters; the initializer
+   * and the Spring Boot starter register both.
+   */
+  private static void warnIfNoFilter(ServletContext context) {
+    try {
+      for (FilterRegistration registration : context.getFilterRegistrations().values()) {
+        if (AllStakFilter.class.getName().equals(registration.getClassName())) {
+          return;
+        }
+      }
+    } catch (RuntimeException e) {
+      // UnsupportedOperationException: the Servlet API's answer to a listener that code registered.
+      log.debug("AllStak: this listener cannot list the application's filters", e);
+      return;
+    }
+    log.warn("AllStak: AllStakServletContextListener runs in web application {} without AllStakFilter: its "
+        + "session is reported, but errors of its requests are not captured. Register the filter for /* "
+        + "(web.xml: <filter> {} with <async-supported>true</async-supported>, mapped for REQUEST and ASYNC), "
+        + "or let the container run AllStak's ServletContainerInitializer, which registers both (Jetty 12: "
+        + "enable the ee10-annotations or ee9-annotations module; Jetty 11: annotations)",
+        context.getContextPath().isEmpty() ? "/" : context.getContextPath(), AllStakFilter.class.getName());
   }
 
   @Override

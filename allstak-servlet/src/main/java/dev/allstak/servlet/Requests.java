@@ -1,14 +1,23 @@
 package dev.allstak.servlet;
 
 import dev.allstak.RequestContext;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.security.Principal;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 /** What the integration reads from requests. */
 final class Requests {
   private static final int MAX_CAUSES = 16;
+  /** Classes that only carry their cause when they have no message of their own (see {@link #failureOf}). */
+  private static final Set<String> PLAIN_WRAPPERS = new HashSet<>(Arrays.asList(
+      "java.lang.Throwable", "java.lang.Exception", "java.lang.RuntimeException", "java.lang.Error",
+      "java.util.concurrent.CompletionException", "java.util.concurrent.ExecutionException",
+      "java.lang.reflect.UndeclaredThrowableException", "java.lang.reflect.InvocationTargetException"));
 
   private Requests() {}
 
@@ -84,6 +93,37 @@ final class Requests {
       }
     }
     return false;
+  }
+
+  /**
+   * The application's failure inside what escaped a request: {@code t} without its wrappers. A
+   * {@code ServletException} with a cause is one (the servlet API's way to carry a failure through
+   * {@code doFilter}; Spring's "Request processing failed" is one); so is one of the JDK's generic
+   * classes ({@code RuntimeException}, {@code CompletionException}, {@code ExecutionException},
+   * {@code InvocationTargetException}, …) whose message says nothing but its cause's ({@code new
+   * RuntimeException(e)}). An application's own exception class is never unwrapped.
+   */
+  static Throwable failureOf(Throwable t) {
+    Throwable f = t;
+    for (int i = 0; i < MAX_CAUSES; i++) {
+      Throwable cause = f.getCause();
+      if (cause == null || cause == f || !isWrapper(f, cause)) {
+        return f;
+      }
+      f = cause;
+    }
+    return f;
+  }
+
+  private static boolean isWrapper(Throwable t, Throwable cause) {
+    if (t instanceof ServletException) {
+      return true;
+    }
+    if (!PLAIN_WRAPPERS.contains(t.getClass().getName())) {
+      return false;
+    }
+    String message = t.getMessage();
+    return message == null || message.equals(cause.toString()) || message.equals(cause.getMessage());
   }
 
   /** Whether {@code t} is {@code captured} or was caused by it. */

@@ -21,14 +21,20 @@ final class ServletSettings {
   static final String SESSION_MODE = "allstak.session-mode";
   static final String MAX_LIFETIME = "allstak.user-session.max-lifetime";
   static final Duration DEFAULT_MAX_LIFETIME = Duration.ofHours(4);
+  /** The core's option, off in a web application unless set: the container owns its threads. */
+  static final String UNCAUGHT_HANDLER = "allstak.enable-uncaught-exception-handler";
 
   final boolean userMode;
   final Duration maxLifetime;
+  /** Whether {@value #UNCAUGHT_HANDLER} was set, by context parameter, system property or environment. */
+  final boolean uncaughtHandlerSet;
   final Map<String, String> coreSettings;
 
-  private ServletSettings(boolean userMode, Duration maxLifetime, Map<String, String> coreSettings) {
+  private ServletSettings(boolean userMode, Duration maxLifetime, boolean uncaughtHandlerSet,
+      Map<String, String> coreSettings) {
     this.userMode = userMode;
     this.maxLifetime = maxLifetime;
+    this.uncaughtHandlerSet = uncaughtHandlerSet;
     this.coreSettings = coreSettings;
   }
 
@@ -63,6 +69,7 @@ final class ServletSettings {
     boolean userMode = parseMode(lookup(SESSION_MODE, initParameters, sys, env));
     String lifetime = lookup(MAX_LIFETIME, initParameters, sys, env);
     Duration maxLifetime = lifetime == null ? DEFAULT_MAX_LIFETIME : parseDuration(MAX_LIFETIME, lifetime);
+    boolean uncaughtHandlerSet = lookup(UNCAUGHT_HANDLER, initParameters, sys, env) != null;
     Map<String, String> core = new HashMap<>();
     for (String name : names) {
       if (name.startsWith("allstak.") && !name.equals(ENABLED) && !name.equals(SESSION_MODE)
@@ -73,7 +80,7 @@ final class ServletSettings {
         }
       }
     }
-    return new ServletSettings(userMode, maxLifetime, Collections.unmodifiableMap(core));
+    return new ServletSettings(userMode, maxLifetime, uncaughtHandlerSet, Collections.unmodifiableMap(core));
   }
 
   private static boolean parseMode(String value) {

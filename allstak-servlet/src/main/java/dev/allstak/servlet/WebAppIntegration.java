@@ -28,18 +28,20 @@ final class WebAppIntegration {
   private static final String COUNTED_IN = WebAppIntegration.class.getName() + ".userSession";
 
   /** Switched off (or not configured) in this application: the filter passes requests through. */
-  static final WebAppIntegration OFF = new WebAppIntegration(null, null, false);
+  static final WebAppIntegration OFF = new WebAppIntegration(null, null, null, false);
   /** No listener of ours in this application: errors go to the client the application opened itself. */
-  static final WebAppIntegration STATIC_CLIENT = new WebAppIntegration(null, null, true);
+  static final WebAppIntegration STATIC_CLIENT = new WebAppIntegration(null, null, null, true);
 
   private final AllStakClient client;
   private final UserSessionRegistry users;
+  private final UserIds userIds;
   private final boolean enabled;
   private final AtomicBoolean failureLogged = new AtomicBoolean();
 
-  private WebAppIntegration(AllStakClient client, UserSessionRegistry users, boolean enabled) {
+  private WebAppIntegration(AllStakClient client, UserSessionRegistry users, UserIds userIds, boolean enabled) {
     this.client = client;
     this.users = users;
+    this.userIds = userIds;
     this.enabled = enabled;
   }
 
@@ -56,10 +58,17 @@ final class WebAppIntegration {
       settings = ServletSettings.read(Collections.list(context.getInitParameterNames()),
           context::getInitParameter, System.getProperties(), System.getenv());
       config = AllStakConfig.fromEnvironment(settings.coreSettings);
+      AllStakConfig.Builder adjusted = config.toBuilder();
       if (settings.userMode) {
         // One kind of session per client: user sessions only, never mixed with the application's.
-        config = config.toBuilder().enableAutoSessionTracking(false).build();
+        adjusted.enableAutoSessionTracking(false);
       }
+      if (!settings.uncaughtHandlerSet) {
+        // The JVM-wide handler is not one application's to take: the container owns its threads,
+        // and an application's failures are its requests'. Installed only when asked for.
+        adjusted.enableUncaughtExceptionHandler(false);
+      }
+      config = adjusted.build();
     } catch (RuntimeException e) {
       log.error("AllStak: not started in web application {}: {} (context parameters allstak.* are read "
           + "first, then system properties, then ALLSTAK_* environment variables)", app, e.getMessage());
@@ -71,7 +80,7 @@ final class WebAppIntegration {
       users = new UserSessionRegistry(client::startUserSession, System::nanoTime, settings.maxLifetime.toNanos());
     }
     log.info("AllStak: web application {} reports {} sessions", app, settings.userMode ? "user" : "application");
-    return new WebAppIntegration(client, users, true);
+    return new WebAppIntegration(client, users, UserIds.forClient(config.sendDefaultPii(), config.apiKey()), true);
   }
 
   /** The application stops: its user sessions and its own session end, within shutdownTimeout. */
@@ -133,17 +142,20 @@ final class WebAppIntegration {
   }
 
   /**
-   * Captures {@code failure} once per request (a forward, an include or a wrapping rethrow meets it
-   * again), unless it only says that the client went away. In user mode the error goes to the user
-   * session the request counts in, which is found (or started) first: the event then carries that
-   * session's id and user id, and the session, not the application's, becomes errored. A request
-   * without an HTTP session has no user session: its event goes out through the client, without a
-   * session id.
+   * Captures the application's failure in {@code escaped} (without {@code ServletException} and
+   * other pure wrappers, see {@link Requests#failureOf}) once per request (a forward, an include or
+   * a wrapping rethrow meets it again; the client's own de-duplication catches the layers beyond
+   * the request), unless it only says that the client went away. In user mode the error goes to
+   * the user session the request counts in, which is found (or started) first: the event then
+   * carries that session's id and user id, and the session, not the application's, becomes
+   * errored. A request without an HTTP session has no user session: its event goes out through the
+   * client, without a session id.
    */
-  void capture(ServletRequest request, ServletResponse response, Throwable failure) {
-    if (Requests.isClientAbort(failure) || Requests.causedBy(failure, request.getAttribute(CAPTURED))) {
+  void capture(ServletRequest request, ServletResponse response, Throwable escaped) {
+    if (Requests.isClientAbort(escaped) || Requests.causedBy(escaped, request.getAttribute(CAPTURED))) {
       return;
     }
+    Throwable failure = Requests.failureOf(escaped);
     request.setAttribute(CAPTURED, failure);
     RequestContext context =
         request instanceof HttpServletRequest ? Requests.context((HttpServletRequest) request, response) : null;
@@ -195,7 +207,7 @@ final class WebAppIntegration {
     if (httpSession == null) {
       return null;
     }
-    UserSession session = users.sessionOf(httpSession.getId(), Requests.userId(http));
+    UserSession session = users.sessionOf(httpSession.getId(), userIds.of(Requests.userId(http)));
     if (keep) {
       request.setAttribute(COUNTED_IN, session);
     }

@@ -18,38 +18,18 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.catalina.core.StandardContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The default mode in a real Tomcat: one session per application, errors in requests captured. */
-class ApplicationModeTest {
-  @TempDir
-  Path tmp;
-  private RecordingBackend backend;
-  private TestContainer container;
-
-  @BeforeEach
-  void start() throws Exception {
-    backend = new RecordingBackend();
-    container = new TestContainer(tmp);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    container.close();
-    backend.close();
-  }
+class ApplicationModeTest extends InContainerTest {
 
   /** An application set up with no code: the initializer does everything. */
   private StandardContext shop(String path) {
@@ -156,6 +136,63 @@ class ApplicationModeTest {
     assertThat(backend.await(END, 1).get(0).text("status")).isEqualTo("errored");
   }
 
+  /** What escapes a request, and the exception class its event must name. */
+  static Stream<Arguments> wrapped() {
+    return Stream.of(
+        Arguments.of("ServletException(cause)", (Supplier<Throwable>) () ->
+            new ServletException(new IllegalArgumentException("bad input")), "java.lang.IllegalArgumentException"),
+        Arguments.of("Spring's Request processing failed", (Supplier<Throwable>) () -> {
+          IllegalArgumentException cause = new IllegalArgumentException("bad input");
+          return new ServletException("Request processing failed: " + cause, cause);
+        }, "java.lang.IllegalArgumentException"),
+        Arguments.of("ServletException(RuntimeException(cause))", (Supplier<Throwable>) () ->
+            new ServletException(new RuntimeException(new IOException("disk gone"))), "java.io.IOException"),
+        Arguments.of("ServletException without cause", (Supplier<Throwable>) () ->
+            new ServletException("servlet failed"), "jakarta.servlet.ServletException"),
+        Arguments.of("RuntimeException with a message of its own", (Supplier<Throwable>) () ->
+            new RuntimeException("order 42 failed", new IOException("disk gone")), "java.lang.RuntimeException"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("wrapped")
+  void eventNamesTheApplicationsExceptionNotItsWrapper(String kind, Supplier<Throwable> failure, String expected)
+      throws Exception {
+    StandardContext ctx = container.app("/shop");
+    TestContainer.allStakParameters(ctx, backend);
+    ctx.addServletContainerInitializer(new AllStakServletContainerInitializer(), null);
+    TestContainer.servlet(ctx, "/fail", new Fail(failure));
+    TestContainer.servlet(ctx, "/async", new AsyncDispatch());
+    container.deploy(ctx);
+
+    assertThat(container.get("/shop/fail").statusCode()).isEqualTo(500);
+    assertThat(container.get("/shop/async?to=/fail").statusCode()).isEqualTo(500);
+    backend.await(ERRORS, 2);
+    container.undeploy(ctx);
+    backend.await(END, 1);
+
+    List<Sent> events = backend.sentTo(ERRORS);
+    assertThat(events).as("one event per failing request, the async one included").hasSize(2);
+    assertThat(events).extracting(e -> e.text("exceptionClass")).containsOnly(expected);
+  }
+
+  @Test
+  void failureTheApplicationCapturedItselfIsNotSentAgainByTheFilter() throws Exception {
+    StandardContext ctx = container.app("/shop");
+    TestContainer.allStakParameters(ctx, backend);
+    ctx.addServletContainerInitializer(new AllStakServletContainerInitializer(), null);
+    TestContainer.servlet(ctx, "/fail", new TestServlets.CaptureThenWrap());
+    container.deploy(ctx);
+    String sessionId = backend.await(START, 1).get(0).text("sessionId");
+
+    assertThat(container.get("/shop/fail").statusCode()).isEqualTo(500);
+    container.undeploy(ctx);
+    assertThat(backend.awaitEndOf(sessionId).text("status")).isEqualTo("errored");
+
+    List<Sent> events = backend.sentTo(ERRORS);
+    assertThat(events).as("all: %s", backend.drain(200)).hasSize(1);
+    assertThat(events.get(0).text("exceptionClass")).isEqualTo("java.lang.IllegalArgumentException");
+  }
+
   @Test
   void containerAnswersAsItDoesWithoutAllStak() throws Exception {
     container.deploy(shop("/with"));
@@ -243,11 +280,14 @@ class ApplicationModeTest {
       StandardContext ctx = container.app("/own");
       TestContainer.allStakFilter(ctx, EnumSet.of(DispatcherType.REQUEST));
       TestContainer.servlet(ctx, "/fail", new Fail());
-      container.deploy(ctx);
+      String log = TestContainer.logDuring(() -> {
+        container.deploy(ctx);
+        assertThat(container.get("/own/fail").statusCode()).isEqualTo(500);
+      });
       String sessionId = backend.await(START, 1).get(0).text("sessionId");
 
-      assertThat(container.get("/own/fail").statusCode()).isEqualTo(500);
       assertThat(own.sessionTracker().errorCount()).isEqualTo(1);
+      assertThat(log).as("a set-up that works says nothing").doesNotContain("AllStak");
       container.undeploy(ctx);
       own.close();
       assertThat(backend.awaitEndOf(sessionId).text("status")).isEqualTo("errored");

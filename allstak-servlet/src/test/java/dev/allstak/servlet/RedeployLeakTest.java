@@ -9,16 +9,10 @@ import dev.allstak.servlet.TestServlets.Fail;
 import dev.allstak.servlet.TestServlets.Ok;
 import dev.allstak.servlet.TestServlets.Visit;
 import jakarta.servlet.ServletContainerInitializer;
-import java.io.File;
-import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
-import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +20,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.catalina.core.StandardContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Redeploys a web application that carries the SDK in its own class loader, as {@code WEB-INF/lib}
@@ -37,28 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * ours outlives it: no thread, no shutdown hook, no uncaught-exception handler, and every class
  * loader of every cycle can be collected.
  */
-class RedeployLeakTest {
+class RedeployLeakTest extends InContainerTest {
   private static final int CYCLES = 20;
-  /** What the web application brings itself; the container's loader must not see these. */
-  private static final String[] WEBAPP_PACKAGES = {"dev.allstak.", "okhttp3.", "okio.", "kotlin.", "com.fasterxml."};
 
-  @TempDir
-  Path tmp;
-  private RecordingBackend backend;
-  private TestContainer container;
-  private final ClassLoader containerLoader = new HidingClassLoader(RedeployLeakTest.class.getClassLoader());
-
-  @BeforeEach
-  void start() throws Exception {
-    backend = new RecordingBackend();
-    container = new TestContainer(tmp);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    container.close();
-    backend.close();
-  }
 
   @Test
   void redeployLoopLeavesNoThreadHookHandlerOrClassLoaderBehind() throws Exception {
@@ -82,7 +54,8 @@ class RedeployLeakTest {
     // The fake backend's own threads come and go with its connections: test infrastructure, not a leak.
     grown.removeIf(t -> t.getName().startsWith("MockWebServer"));
     assertThat(grown).as("threads started since the first cycle").isEmpty();
-    assertThat(awaitCollected(loaders, 30)).as("class loaders still reachable after %d redeploys", CYCLES).isZero();
+    assertThat(WebappLibraries.awaitCollected(loaders, 30))
+        .as("class loaders still reachable after %d redeploys", CYCLES).isZero();
     assertThat(AllStak.client().isEnabled()).as("the container's own AllStak was never touched").isFalse();
   }
 
@@ -100,13 +73,13 @@ class RedeployLeakTest {
         }
       }
     }, "leaky-test-thread");
-    URLClassLoader webapp = webappLoader();
+    URLClassLoader webapp = WebappLibraries.newCopy();
     leaky.setContextClassLoader(webapp); // what OkHttp's threads did before the fix
     leaky.start();
     loaders.add(new WeakReference<>(webapp));
     webapp = null;
     try {
-      assertThat(awaitCollected(loaders, 2)).isEqualTo(1);
+      assertThat(WebappLibraries.awaitCollected(loaders, 2)).isEqualTo(1);
     } finally {
       synchronized (stop) {
         stop.notifyAll();
@@ -114,14 +87,16 @@ class RedeployLeakTest {
       leaky.join(5_000);
     }
     leaky = null; // a dead thread still holds its context class loader
-    assertThat(awaitCollected(loaders, 10)).isZero();
+    assertThat(WebappLibraries.awaitCollected(loaders, 10)).isZero();
   }
 
   private void deployServeAndUndeploy(int cycle, List<WeakReference<ClassLoader>> loaders) throws Exception {
-    URLClassLoader webappLibs = webappLoader();
+    URLClassLoader webappLibs = WebappLibraries.newCopy();
     StandardContext ctx = container.app("/app");
     ctx.setParentClassLoader(webappLibs);
     TestContainer.allStakParameters(ctx, backend);
+    // Off by default in a web application; on here, so that every cycle installs and removes it.
+    ctx.addParameter("allstak.enable-uncaught-exception-handler", "true");
     boolean userMode = cycle % 2 == 1; // every other cycle: user sessions, with their own threads
     if (userMode) {
       ctx.addParameter("allstak.session-mode", "user");
@@ -149,22 +124,6 @@ class RedeployLeakTest {
     loaders.add(new WeakReference<>(webappLibs));
     loaders.add(new WeakReference<>(webappLoader));
     webappLibs.close();
-  }
-
-  private URLClassLoader webappLoader() throws IOException {
-    List<URL> urls = new ArrayList<>();
-    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      File file = new File(entry);
-      String name = file.getName();
-      boolean sdk = entry.contains("allstak-core") || (entry.contains("allstak-servlet") && !entry.contains("test-classes"));
-      if (sdk || name.startsWith("okhttp-") || name.startsWith("okio") || name.startsWith("kotlin-stdlib")
-          || name.startsWith("jackson-")) {
-        urls.add(file.toURI().toURL());
-      }
-    }
-    assertThat(urls.stream().map(URL::getPath).collect(Collectors.joining(" ")))
-        .contains("okhttp-").contains("okio").contains("jackson-databind").contains("allstak-core");
-    return new URLClassLoader(urls.toArray(new URL[0]), containerLoader);
   }
 
   /** Polls until no thread of the SDK, OkHttp or Okio is alive; returns the names of those left. */
@@ -200,63 +159,12 @@ class RedeployLeakTest {
     return last;
   }
 
-  /** Collects garbage until every loader is gone or {@code seconds} pass; returns how many are left. */
-  private static int awaitCollected(List<WeakReference<ClassLoader>> loaders, int seconds) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    int left;
-    do {
-      System.gc();
-      left = (int) loaders.stream().filter(r -> r.get() != null).count();
-      if (left == 0) {
-        return 0;
-      }
-      Thread.sleep(100);
-    } while (System.nanoTime() < deadline);
-    return left;
-  }
-
   @SuppressWarnings("unchecked")
   private static Map<Thread, Thread> shutdownHooks() throws ReflectiveOperationException {
     Field hooks = Class.forName("java.lang.ApplicationShutdownHooks").getDeclaredField("hooks");
     hooks.setAccessible(true); // opened to the tests by --add-opens in the pom
     synchronized (Class.forName("java.lang.ApplicationShutdownHooks")) {
       return new java.util.IdentityHashMap<>((Map<Thread, Thread>) hooks.get(null));
-    }
-  }
-
-  /** The container's class loader: everything of the test's class path but the application's libraries. */
-  private static final class HidingClassLoader extends ClassLoader {
-    HidingClassLoader(ClassLoader parent) {
-      super(parent);
-    }
-
-    @Override
-    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-      for (String hidden : WEBAPP_PACKAGES) {
-        if (name.startsWith(hidden)) {
-          throw new ClassNotFoundException(name);
-        }
-      }
-      return super.loadClass(name, resolve);
-    }
-
-    @Override
-    public URL getResource(String name) {
-      return hidden(name) ? null : super.getResource(name);
-    }
-
-    @Override
-    public Enumeration<URL> getResources(String name) throws IOException {
-      return hidden(name) ? Collections.emptyEnumeration() : super.getResources(name);
-    }
-
-    private static boolean hidden(String resource) {
-      for (String hidden : WEBAPP_PACKAGES) {
-        if (resource.startsWith(hidden.replace('.', '/'))) {
-          return true;
-        }
-      }
-      return false;
     }
   }
 }

@@ -46,6 +46,22 @@ class ServletSettingsTest {
     assertThat(enabled()).isTrue();
   }
 
+  /** Unset, the web integration turns the core's handler off; set anywhere, to anything, the core's value stands. */
+  @Test
+  void uncaughtHandlerCountsAsSetFromAnyOfTheThreeSources() {
+    assertThat(read().uncaughtHandlerSet).isFalse();
+    env.put("ALLSTAK_ENABLE_UNCAUGHT_EXCEPTION_HANDLER", "true");
+    assertThat(read().uncaughtHandlerSet).isTrue();
+    env.clear();
+    sys.setProperty("allstak.enable-uncaught-exception-handler", "false");
+    assertThat(read().uncaughtHandlerSet).isTrue();
+    sys.clear();
+    params.put("allstak.enable-uncaught-exception-handler", "true");
+    assertThat(read().uncaughtHandlerSet).isTrue();
+    assertThat(read().coreSettings).as("the core reads the value")
+        .containsKey("allstak.enable-uncaught-exception-handler");
+  }
+
   @Test
   void coreSettingsAreTheOtherAllStakParameters() {
     params.put("allstak.api-key", "ask_test_x");

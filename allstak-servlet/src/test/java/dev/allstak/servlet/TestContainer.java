@@ -2,12 +2,15 @@ package dev.allstak.servlet;
 
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Servlet;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,6 +73,7 @@ final class TestContainer implements AutoCloseable {
     tomcat.addUser("alice", "pw");
     tomcat.addUser("bob", "pw");
     tomcat.addUser("carol", "pw");
+    tomcat.addUser("dave@example.com", "pw");
     tomcat.getHost();
     tomcat.start();
     port = connector.getLocalPort();
@@ -142,6 +146,24 @@ final class TestContainer implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** An action on the container that may throw, as deploying or requesting does. */
+  interface Action {
+    void run() throws Exception;
+  }
+
+  /** What SLF4J (slf4j-simple, which writes to System.err) logged while {@code action} ran. */
+  static String logDuring(Action action) throws Exception {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      action.run();
+    } finally {
+      System.setErr(original);
+    }
+    return captured.toString(StandardCharsets.UTF_8);
   }
 
   int port() {

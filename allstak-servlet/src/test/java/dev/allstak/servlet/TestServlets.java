@@ -106,6 +106,19 @@ final class TestServlets {
     }
   }
 
+  /**
+   * Captures its failure itself, with the application's client, then throws it wrapped in a
+   * ServletException, as a framework layer in front of the filter would.
+   */
+  static final class CaptureThenWrap extends HttpServlet {
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws ServletException {
+      IllegalArgumentException failure = new IllegalArgumentException("bad input");
+      dev.allstak.AllStak.captureException(failure);
+      throw new ServletException("Request processing failed: " + failure, failure);
+    }
+  }
+
   /** The application's error page: says whether the exception is the very one {@link Fail} threw. */
   static final class ErrorPage extends HttpServlet {
     @Override
@@ -113,6 +126,27 @@ final class TestServlets {
       Object seen = req.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
       resp.setStatus(500);
       resp.getWriter().write(seen == Fail.lastThrown.get() ? "same exception" : "other: " + seen);
+    }
+  }
+
+  /**
+   * Starts a thread that dies of an uncaught exception, as an application's background worker may,
+   * and answers once it is dead. The thread inherits the request's context class loader: the
+   * application's.
+   */
+  static final class Spawn extends HttpServlet {
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+      Thread worker = new Thread(() -> {
+        throw new IllegalStateException("worker of " + req.getContextPath() + " died");
+      }, "app-worker");
+      worker.start();
+      try {
+        worker.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      resp.getWriter().write(worker.isAlive() ? "alive" : "dead");
     }
   }
 

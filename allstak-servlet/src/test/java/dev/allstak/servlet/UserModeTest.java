@@ -15,36 +15,16 @@ import dev.allstak.servlet.TestServlets.Logout;
 import dev.allstak.servlet.TestServlets.Ok;
 import dev.allstak.servlet.TestServlets.Visit;
 import jakarta.servlet.DispatcherType;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.catalina.Manager;
 import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.session.ManagerBase;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** allstak.session-mode=user in a real Tomcat: one AllStak session per HTTP session. */
-class UserModeTest {
-  @TempDir
-  Path tmp;
-  private RecordingBackend backend;
-  private TestContainer container;
-
-  @BeforeEach
-  void start() throws Exception {
-    backend = new RecordingBackend();
-    container = new TestContainer(tmp);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    container.close();
-    backend.close();
-  }
+class UserModeTest extends InContainerTest {
 
   private StandardContext shop() {
     StandardContext ctx = container.app("/shop");
@@ -96,6 +76,45 @@ class UserModeTest {
     container.undeploy(shop);
     assertThat(backend.drain(200)).as("no application session in user mode, no other session; bob's error event")
         .extracting(s -> s.path).containsExactlyInAnyOrder(START, START, "/ingest/v1/errors", END, END);
+  }
+
+  /**
+   * Without sendDefaultPii a principal name that is an e-mail address leaves the process only as a
+   * keyed hash: the same for each of that user's sessions, so the user still counts once.
+   */
+  @Test
+  void principalThatIsAnEmailAddressIsSentHashedWithoutSendDefaultPii() throws Exception {
+    StandardContext shop = shop();
+    container.deploy(shop);
+    Browser laptop = container.browser();
+    Browser phone = container.browser();
+    laptop.get("/shop/login?user=dave@example.com");
+    laptop.get("/shop/fail");
+    phone.get("/shop/login?user=dave@example.com");
+    container.undeploy(shop);
+    backend.await(END, 2);
+    List<Sent> all = backend.drain(200);
+
+    List<Sent> starts = backend.sentTo(START);
+    assertThat(starts).hasSize(2);
+    String id = starts.get(0).text("userId");
+    assertThat(id).matches("hmac-sha256:[0-9a-f]{32}");
+    assertThat(starts.get(1).text("userId")).as("one user, one id").isEqualTo(id);
+    assertThat(userOf(backend.sentTo(ERRORS).get(0))).isEqualTo(id);
+    assertThat(all.toString()).doesNotContain("dave@example.com").doesNotContain("dave");
+  }
+
+  @Test
+  void principalThatIsAnEmailAddressIsSentAsItIsWithSendDefaultPii() throws Exception {
+    StandardContext shop = shop();
+    shop.addParameter("allstak.send-default-pii", "true");
+    container.deploy(shop);
+    Browser dave = container.browser();
+    dave.get("/shop/login?user=dave@example.com");
+    dave.get("/shop/fail");
+
+    assertThat(startOf("dave@example.com").text("userId")).isEqualTo("dave@example.com");
+    assertThat(userOf(backend.await(ERRORS, 1).get(0))).isEqualTo("dave@example.com");
   }
 
   @Test

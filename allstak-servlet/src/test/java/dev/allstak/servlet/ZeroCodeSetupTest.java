@@ -12,32 +12,13 @@ import org.apache.catalina.core.StandardContext;
 import org.apache.catalina.startup.Constants;
 import org.apache.catalina.startup.ContextConfig;
 import org.apache.tomcat.util.scan.StandardJarScanner;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a user does: put the jar on the class path and the configuration in {@code web.xml}. Tomcat
  * reads the descriptor and finds the initializer through {@code META-INF/services} by itself.
  */
-class ZeroCodeSetupTest {
-  @TempDir
-  Path tmp;
-  private RecordingBackend backend;
-  private TestContainer container;
-
-  @BeforeEach
-  void start() throws Exception {
-    backend = new RecordingBackend();
-    container = new TestContainer(tmp.resolve("tomcat"));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    container.close();
-    backend.close();
-  }
+class ZeroCodeSetupTest extends InContainerTest {
 
   @Test
   void containerFindsTheInitializerAndItReadsTheContextParameters() throws Exception {

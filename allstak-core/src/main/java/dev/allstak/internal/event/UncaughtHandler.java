@@ -1,6 +1,8 @@
 package dev.allstak.internal.event;
 
 import dev.allstak.internal.DaemonThreadFactory;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,17 +15,34 @@ import org.slf4j.LoggerFactory;
  * #reserveBytes}) is let go when the crash is an OutOfMemoryError, which leaves room to format and
  * send the report.
  *
- * <p>When the client closes, the handler puts back the one it replaced if it is still the default.
- * If another library installed its own on top in the meantime, this one cannot be taken out of that
- * chain: it stays there inert, forwarding to its predecessor and holding no client.
+ * <p>Several copies of the SDK can share a JVM (web applications that each bundle it, plug-ins under
+ * their own class loaders), and each may install a handler; they chain one another. A handler reports
+ * only the threads of its own copy: those whose context class loader (the system class loader when
+ * a thread has none) resolves this class to this very class. So a thread started by one web
+ * application is reported by that application's client at most, never by another's, and a
+ * container's own threads by none of the applications.
+ *
+ * <p>When the client closes, the handler stops reporting and leaves the chain: it puts back the one
+ * it replaced if it is still the default, otherwise the AllStak handler above it (of any copy)
+ * forwards past it from then on, so no class of a closed copy stays reachable from the JVM's
+ * default handler. Copies cannot see each other's classes, so they coordinate through JDK types
+ * only: a handler is recognised by its class name, tells the handler it forwards to ({@link #get})
+ * and is asked to skip a closing one ({@link #accept}); every chain edit holds the monitor of
+ * {@code Thread.UncaughtExceptionHandler.class}, which all copies share. Only a handler of another
+ * library installed above a closed one keeps it in the chain, inert: forwarding, holding no client.
  */
-public final class UncaughtHandler implements Thread.UncaughtExceptionHandler {
+public final class UncaughtHandler implements Thread.UncaughtExceptionHandler,
+    Supplier<Thread.UncaughtExceptionHandler>, Consumer<Thread.UncaughtExceptionHandler> {
   private static final Logger log = LoggerFactory.getLogger(UncaughtHandler.class);
-  private static final Object INSTALL_LOCK = new Object();
+  /** One monitor for every copy of the SDK in the JVM: a JDK class is the only object they share. */
+  private static final Object CHAIN_LOCK = Thread.UncaughtExceptionHandler.class;
+  private static final String NAME = UncaughtHandler.class.getName();
 
   static final long MIN_REGION_BYTES = 1L << 20;
   static final long MAX_REGION_BYTES = 32L << 20;
   private static final int MAX_CAUSE_DEPTH = 10;
+  /** AllStak handlers followed at most when looking for the one above a closing handler. */
+  private static final int MAX_CHAIN = 64;
 
   /** Where the handler reports crashes: the client. */
   public interface CrashSink {
@@ -31,7 +50,8 @@ public final class UncaughtHandler implements Thread.UncaughtExceptionHandler {
     void onUncaughtException(Thread thread, Throwable throwable);
   }
 
-  private final Thread.UncaughtExceptionHandler previous;
+  /** Changed only under {@link #CHAIN_LOCK}, when the handler it names leaves the chain. */
+  private volatile Thread.UncaughtExceptionHandler previous;
   private volatile CrashSink sink;
   @SuppressWarnings("unused") // Held only to be let go of when an OutOfMemoryError is reported.
   private volatile byte[] reserve = new byte[reserveBytes(Runtime.getRuntime().maxMemory())];
@@ -43,11 +63,11 @@ public final class UncaughtHandler implements Thread.UncaughtExceptionHandler {
 
   /**
    * Installs a handler reporting to {@code sink} as the JVM's default, chaining the current one;
-   * returns null (and installs nothing) when an active handler of ours is already the default or
-   * the security manager forbids it.
+   * returns null (and installs nothing) when an active handler of this copy is already the default
+   * or the security manager forbids it.
    */
   public static UncaughtHandler install(CrashSink sink) {
-    synchronized (INSTALL_LOCK) {
+    synchronized (CHAIN_LOCK) {
       try {
         Thread.UncaughtExceptionHandler current = Thread.getDefaultUncaughtExceptionHandler();
         if (current instanceof UncaughtHandler && ((UncaughtHandler) current).sink != null) {
@@ -65,15 +85,19 @@ public final class UncaughtHandler implements Thread.UncaughtExceptionHandler {
   }
 
   /**
-   * Stops reporting; puts the previous handler back when this one is still the default. Idempotent.
+   * Stops reporting and leaves the chain: puts the previous handler back when this one is still the
+   * default, else has the AllStak handler above it forward past it. Idempotent.
    */
   public void uninstall() {
     sink = null;
     reserve = null;
-    synchronized (INSTALL_LOCK) {
+    synchronized (CHAIN_LOCK) {
       try {
-        if (Thread.getDefaultUncaughtExceptionHandler() == this) {
+        Thread.UncaughtExceptionHandler current = Thread.getDefaultUncaughtExceptionHandler();
+        if (current == this) {
           Thread.setDefaultUncaughtExceptionHandler(previous);
+        } else if (!unlinkBelow(current)) {
+          log.debug("AllStak: another library's uncaught-exception handler chains this one; it stays there, inert");
         }
       } catch (SecurityException e) {
         log.debug("AllStak: not allowed to restore the uncaught-exception handler", e);
@@ -81,9 +105,42 @@ public final class UncaughtHandler implements Thread.UncaughtExceptionHandler {
     }
   }
 
+  /** Finds the AllStak handler (of any copy) that forwards to this one and has it skip this one. */
+  @SuppressWarnings("unchecked")
+  private boolean unlinkBelow(Thread.UncaughtExceptionHandler head) {
+    Thread.UncaughtExceptionHandler h = head;
+    for (int i = 0; i < MAX_CHAIN && isAllStakHandler(h); i++) {
+      Thread.UncaughtExceptionHandler next = ((Supplier<Thread.UncaughtExceptionHandler>) h).get();
+      if (next == this) {
+        ((Consumer<Thread.UncaughtExceptionHandler>) h).accept(this);
+        return true;
+      }
+      h = next;
+    }
+    return false;
+  }
+
+  /** A handler of some copy of this SDK: this class under any class loader. */
+  private static boolean isAllStakHandler(Object h) {
+    return h != null && h.getClass().getName().equals(NAME) && h instanceof Supplier && h instanceof Consumer;
+  }
+
   /** The handler this one forwards to, or null. */
-  public Thread.UncaughtExceptionHandler previous() {
+  @Override
+  public Thread.UncaughtExceptionHandler get() {
     return previous;
+  }
+
+  /**
+   * {@code leaving}, the AllStak handler this one forwards to, leaves the chain: forward to the one
+   * it forwarded to from now on. Called by {@code leaving}'s copy, under the shared monitor.
+   */
+  @Override
+  @SuppressWarnings("unchecked")
+  public void accept(Thread.UncaughtExceptionHandler leaving) {
+    if (leaving != null && leaving == previous && isAllStakHandler(leaving)) {
+      previous = ((Supplier<Thread.UncaughtExceptionHandler>) leaving).get();
+    }
   }
 
   @Override
@@ -94,7 +151,7 @@ public final class UncaughtHandler implements Thread.UncaughtExceptionHandler {
       // An SDK thread's death is the SDK's failure, not the host's crash, and must not spend the
       // heap reserve the host's own OutOfMemoryError may need next.
       if (s != null && throwable != null && !(throwable instanceof ThreadDeath)
-          && !DaemonThreadFactory.isSdkThread(thread)) {
+          && !DaemonThreadFactory.isSdkThread(thread) && ownThread(thread)) {
         if (isOutOfMemory(throwable)) {
           reserve = null;
         }
@@ -108,13 +165,48 @@ public final class UncaughtHandler implements Thread.UncaughtExceptionHandler {
   }
 
   private void forward(Thread thread, Throwable throwable) {
-    if (previous != null) {
-      previous.uncaughtException(thread, throwable);
+    Thread.UncaughtExceptionHandler next = previous;
+    if (next != null) {
+      next.uncaughtException(thread, throwable);
     } else if (!(throwable instanceof ThreadDeath)) {
       // What ThreadGroup.uncaughtException prints when no default handler is set. Delegating to
       // the thread group instead would come straight back here.
       System.err.print("Exception in thread \"" + thread.getName() + "\" ");
       throwable.printStackTrace(System.err);
+    }
+  }
+
+  /**
+   * Whether {@code thread} belongs to this copy of the SDK: its context class loader (the system
+   * class loader when it has none) sees this class, not another copy's. Walking the loader's parents
+   * allocates nothing; only a copy in a parent of the thread's loader (a container's shared
+   * {@code lib} beside an application's own copy) asks the loader which copy it sees.
+   */
+  static boolean ownThread(Thread thread) {
+    ClassLoader own = UncaughtHandler.class.getClassLoader();
+    ClassLoader context = thread.getContextClassLoader();
+    if (context == null) {
+      context = ClassLoader.getSystemClassLoader();
+    }
+    if (context == own) {
+      return true;
+    }
+    for (ClassLoader l = context.getParent(); l != null; l = l.getParent()) {
+      if (l == own) {
+        return seesThisCopy(context);
+      }
+    }
+    // Loaded by the boot loader, every loader is below this copy; otherwise the thread is not ours.
+    return own == null && seesThisCopy(context);
+  }
+
+  private static boolean seesThisCopy(ClassLoader context) {
+    try {
+      return context.loadClass(NAME) == UncaughtHandler.class;
+    } catch (ClassNotFoundException e) {
+      return false; // a loader that hides this SDK: its threads belong to an application without it
+    } catch (Throwable t) {
+      return true; // a loader that cannot load any more (a stopped application's): parent-first delegation
     }
   }
 
