@@ -269,6 +269,15 @@ public final class HttpTransport implements Transport {
 
   @Override
   public void close() {
+    close(clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CALLS_END_MILLIS));
+  }
+
+  /**
+   * Cancels every call and stops every thread, waiting for the cancelled calls to end at most
+   * {@link #CALLS_END_MILLIS} and never past {@code deadlineNanos}.
+   */
+  @Override
+  public void close(long deadlineNanos) {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
@@ -283,7 +292,7 @@ public final class HttpTransport implements Transport {
       return;
     }
     try {
-      c.close(CALLS_END_MILLIS);
+      c.close(Math.min(CALLS_END_MILLIS, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - clock.nanoTime())));
     } catch (RuntimeException e) {
       log.debug("AllStak: error releasing HTTP resources", e);
     }
