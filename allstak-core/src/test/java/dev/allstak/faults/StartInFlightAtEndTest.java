@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.allstak.AllStak;
 import dev.allstak.AllStakClient;
 import dev.allstak.AllStakConfig;
+import dev.allstak.testing.Await;
 import dev.allstak.testing.TestBackend;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,6 +54,7 @@ class StartInFlightAtEndTest {
 
       // The end follows the start's (late) answer, sent by this process.
       assertThat(backend.awaitEnd(id, Duration.ofSeconds(5)).status()).isEqualTo("ok");
+      Await.until("the end's answer is known", Duration.ofSeconds(5), () -> client.metrics().sessionsEnded() == 1);
       client.close();
       // A later process with the same store finds nothing of this session left to send.
       AllStakClient next = AllStak.init(config(backend, store));

@@ -128,15 +128,15 @@ public final class DefaultSessionTracker implements SessionTracker {
       rethrowIfFatal(t);
       log.warn("AllStak: could not post the session start", t);
     } finally {
-      // Interrupted: the client is shutting down. The store still writes what follows (an
-      // interrupted thread's file channel would close), and the flag is put back after.
+      // Interrupted: the client is shutting down. The store must still write what follows (an
+      // interrupted thread's file channel would close), so the flag is put back only at the end.
       boolean interrupted = Thread.interrupted();
       // Told before the end may act on it: an end kept for later must know whether its start went out.
       Outcome delivered = outcome;
       notify(() -> events.onStartDelivered(session.info, delivered));
       HandedOverEnd end = session.startDone(outcome);
       if (end != null) {
-        deliverHandedOverEnd(session, interrupted ? Outcome.FAILED : outcome, end);
+        interrupted |= deliverHandedOverEnd(session, interrupted ? Outcome.FAILED : outcome, end);
       }
       if (interrupted) {
         Thread.currentThread().interrupt();
@@ -146,16 +146,19 @@ public final class DefaultSessionTracker implements SessionTracker {
 
   /**
    * Ends a session whose end gave up waiting for this start: this thread owns the start's delivery,
-   * so the start is never sent by anyone else while it may still be accepted.
+   * so the start is never sent by anyone else while it may still be accepted. Returns whether the
+   * thread was interrupted meanwhile (the flag is cleared for the store's write).
    */
-  private void deliverHandedOverEnd(Session session, Outcome start, HandedOverEnd end) {
+  private boolean deliverHandedOverEnd(Session session, Outcome start, HandedOverEnd end) {
     Outcome outcome = start;
     if (start == Outcome.DELIVERED) {
-      outcome = transport.send(SessionPayloads.END_PATH,
-          SessionPayloads.end(session.info.id(), end.durationMs, end.status), clock.nanoTime() + shutdownTimeoutNanos, null);
+      outcome = transport.send(SessionPayloads.END_PATH, SessionPayloads.end(session.info.id(), end.durationMs,
+          end.status), clock.nanoTime() + shutdownTimeoutNanos, null);
     }
+    boolean interrupted = Thread.interrupted();
     Outcome ended = outcome;
     notify(() -> events.onEnd(session.info, end.status, end.durationMs, ended));
+    return interrupted;
   }
 
   @Override

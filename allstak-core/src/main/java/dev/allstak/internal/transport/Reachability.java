@@ -34,7 +34,7 @@ final class Reachability {
     this.clock = clock;
   }
 
-  /** A probe will run: sends wait for its answer until {@link #probed(ConnectProbe.Result)}. */
+  /** A probe will run: sends wait for its answer ({@link #awaitProbe}) until it comes or {@link #noProbe()}. */
   void probeComing() {
     probing = true;
   }
