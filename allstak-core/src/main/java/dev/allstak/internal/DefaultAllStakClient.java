@@ -178,14 +178,25 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     } finally {
       pipeline.stop();
       sessionExecutor.shutdownNow();
+      // A start still in flight is cut short now; its thread then hands the end it took over to
+      // the store, which must still be open to keep it.
+      awaitSessionThread(deadline - TimeUnit.MILLISECONDS.toNanos(TRANSPORT_RESERVE_MILLIS));
       // The store first: a delivery of an earlier process's session that is under way gets a
       // moment to hear its answer (an accepted start cut short would be sent again by the next
       // process). Then the transport cancels whatever is still in flight.
       store.close(Math.max(TimeUnit.MILLISECONDS.toNanos(1),
           deadline - clock.nanoTime() - TimeUnit.MILLISECONDS.toNanos(TRANSPORT_RESERVE_MILLIS)));
-      transport.close();
+      transport.close(deadline);
       pipeline.awaitTermination(deadline);
       shutDown.countDown();
+    }
+  }
+
+  private void awaitSessionThread(long deadlineNanos) {
+    try {
+      sessionExecutor.awaitTermination(Math.max(0, deadlineNanos - clock.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -29,6 +29,8 @@ enum Fault {
   PAYLOAD_TOO_LARGE_413(Engine.MOCK, Kind.REJECTS),
   /** {@code 429} with {@code Retry-After: 1}. */
   RETRY_AFTER_SECONDS_429(Engine.MOCK, Kind.TRANSIENT),
+  /** {@code 503} with {@code Retry-After: 0}: "retry now", which must not mean "retry without backoff". */
+  RETRY_AFTER_ZERO_503(Engine.MOCK, Kind.TRANSIENT),
   /** {@code 429} with {@code Retry-After} as an HTTP date two seconds ahead. */
   RETRY_AFTER_DATE_429(Engine.MOCK, Kind.TRANSIENT),
   /** {@code 500}, {@code 502}, {@code 503}, in turn, without {@code Retry-After}. */

@@ -47,12 +47,15 @@ abstract class FaultServer implements AutoCloseable {
   final Fault fault;
   final RequestLog log = new RequestLog();
   private final int misbehaveFor;
+  /** The only path the fault hits, or null for every path. */
+  private final String faultyPath;
   private final AtomicInteger seen = new AtomicInteger();
   private volatile boolean healed;
 
-  FaultServer(Fault fault, int misbehaveFor) {
+  FaultServer(Fault fault, int misbehaveFor, String faultyPath) {
     this.fault = fault;
     this.misbehaveFor = misbehaveFor;
+    this.faultyPath = faultyPath;
   }
 
   /** A server that misbehaves for every request until healed. */
@@ -62,12 +65,20 @@ abstract class FaultServer implements AutoCloseable {
 
   /** A server that misbehaves for the first {@code misbehaveFor} requests, then answers 202. */
   static FaultServer start(Fault fault, int misbehaveFor) {
+    return start(fault, misbehaveFor, null);
+  }
+
+  /**
+   * A server that misbehaves for the first {@code misbehaveFor} requests to {@code faultyPath}
+   * (every path when null), then answers 202; requests to other paths are answered 202 at once.
+   */
+  static FaultServer start(Fault fault, int misbehaveFor, String faultyPath) {
     try {
       switch (fault.engine) {
         case MOCK:
-          return new Mock(fault, misbehaveFor);
+          return new Mock(fault, misbehaveFor, faultyPath);
         case RAW:
-          return new Raw(fault, misbehaveFor, 0);
+          return new Raw(fault, misbehaveFor, faultyPath, 0);
         default:
           return new Refusing(fault, misbehaveFor);
       }
@@ -84,9 +95,10 @@ abstract class FaultServer implements AutoCloseable {
     healed = true;
   }
 
-  /** Whether this request gets a proper answer rather than the fault. */
-  final boolean behaves() {
-    return fault == Fault.HEALTHY || healed || seen.incrementAndGet() > misbehaveFor;
+  /** Whether this request to {@code path} gets a proper answer rather than the fault. */
+  final boolean behaves(String path) {
+    return fault == Fault.HEALTHY || healed || (faultyPath != null && !faultyPath.equals(path))
+        || seen.incrementAndGet() > misbehaveFor;
   }
 
   @Override
@@ -101,8 +113,8 @@ abstract class FaultServer implements AutoCloseable {
     private final MockWebServer server = new MockWebServer();
     private final AtomicInteger storm = new AtomicInteger();
 
-    Mock(Fault fault, int misbehaveFor) throws IOException {
-      super(fault, misbehaveFor);
+    Mock(Fault fault, int misbehaveFor, String faultyPath) throws IOException {
+      super(fault, misbehaveFor, faultyPath);
       server.setDispatcher(new Dispatcher() {
         @Override
         public MockResponse dispatch(RecordedRequest request) {
@@ -114,7 +126,7 @@ abstract class FaultServer implements AutoCloseable {
 
     private MockResponse answer(RecordedRequest request) {
       RequestLog.Call call = log.record(request.getPath(), sessionBody(request.getBody().readByteArray()));
-      if (behaves()) {
+      if (behaves(request.getPath())) {
         call.accept();
         return new MockResponse().setResponseCode(202).setBody(ACCEPTED_BODY);
       }
@@ -129,6 +141,8 @@ abstract class FaultServer implements AutoCloseable {
           return error(413, "PAYLOAD_TOO_LARGE");
         case RETRY_AFTER_SECONDS_429:
           return error(429, "RATE_LIMITED").setHeader("Retry-After", "1");
+        case RETRY_AFTER_ZERO_503:
+          return error(503, "UNAVAILABLE").setHeader("Retry-After", "0");
         case RETRY_AFTER_DATE_429:
           return error(429, "RATE_LIMITED").setHeader("Retry-After", DateTimeFormatter.RFC_1123_DATE_TIME
               .withLocale(Locale.US).format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(2)));
@@ -173,12 +187,12 @@ abstract class FaultServer implements AutoCloseable {
     /** Whose log and misbehaviour budget this socket serves: itself, or a healed refusing server. */
     private final FaultServer owner;
 
-    Raw(Fault fault, int misbehaveFor, int port) throws IOException {
-      this(fault, misbehaveFor, port, null);
+    Raw(Fault fault, int misbehaveFor, String faultyPath, int port) throws IOException {
+      this(fault, misbehaveFor, faultyPath, port, null);
     }
 
-    private Raw(Fault fault, int misbehaveFor, int port, FaultServer owner) throws IOException {
-      super(fault, misbehaveFor);
+    private Raw(Fault fault, int misbehaveFor, String faultyPath, int port, FaultServer owner) throws IOException {
+      super(fault, misbehaveFor, faultyPath);
       this.owner = owner == null ? this : owner;
       socket = new ServerSocket();
       socket.setReuseAddress(true);
@@ -212,7 +226,7 @@ abstract class FaultServer implements AutoCloseable {
             return;
           }
           RequestLog.Call call = owner.log.record(request[0], request[1]);
-          if (owner.behaves()) {
+          if (owner.behaves(request[0])) {
             // Accepted before the answer leaves: the client may act on it before this thread runs again.
             call.accept();
             out.write(ACCEPTED);
@@ -345,7 +359,7 @@ abstract class FaultServer implements AutoCloseable {
     private volatile Raw listener;
 
     Refusing(Fault fault, int misbehaveFor) throws IOException {
-      super(fault, misbehaveFor);
+      super(fault, misbehaveFor, null);
       try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
         port = probe.getLocalPort();
       }
@@ -360,7 +374,7 @@ abstract class FaultServer implements AutoCloseable {
     void heal() {
       super.heal();
       try {
-        listener = new Raw(Fault.REFUSE_CONNECTION, 0, port, this);
+        listener = new Raw(Fault.REFUSE_CONNECTION, 0, null, port, this);
       } catch (SocketException e) {
         throw new IllegalStateException("port " + port + " was taken while nothing listened on it", e);
       } catch (IOException e) {

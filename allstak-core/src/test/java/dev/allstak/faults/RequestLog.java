@@ -109,9 +109,14 @@ final class RequestLog {
 
   /** Waits until a call matching {@code which} was recorded; false at the deadline. */
   boolean await(Predicate<Call> which, long timeout, TimeUnit unit) throws InterruptedException {
+    return await(which, 1, timeout, unit);
+  }
+
+  /** Waits until {@code count} calls matching {@code which} were recorded; false at the deadline. */
+  boolean await(Predicate<Call> which, int count, long timeout, TimeUnit unit) throws InterruptedException {
     long deadline = System.nanoTime() + unit.toNanos(timeout);
     synchronized (calls) {
-      while (calls.stream().noneMatch(which)) {
+      while (calls.stream().filter(which).count() < count) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;

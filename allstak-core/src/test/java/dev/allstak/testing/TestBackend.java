@@ -55,6 +55,7 @@ public final class TestBackend implements AutoCloseable {
 
   private final MockWebServer server = new MockWebServer();
   private final ConcurrentLinkedQueue<Integer> nextStatuses = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Duration> nextHolds = new ConcurrentLinkedQueue<>();
   private final List<Received> received = new ArrayList<>();
   private volatile int status = 202;
   private volatile boolean hang;
@@ -74,7 +75,9 @@ public final class TestBackend implements AutoCloseable {
           return new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE);
         }
         Integer next = nextStatuses.poll();
-        return new MockResponse().setResponseCode(next != null ? next : status).setBody(ACCEPTED_BODY);
+        MockResponse answer = new MockResponse().setResponseCode(next != null ? next : status).setBody(ACCEPTED_BODY);
+        Duration held = nextHolds.poll();
+        return held == null ? answer : answer.setHeadersDelay(held.toMillis(), TimeUnit.MILLISECONDS);
       }
     });
     server.start(InetAddress.getLoopbackAddress(), port);
@@ -98,6 +101,12 @@ public final class TestBackend implements AutoCloseable {
     for (int code : codes) {
       nextStatuses.add(code);
     }
+    return this;
+  }
+
+  /** Holds the answer to the next request for {@code time} (the request itself is recorded at once). */
+  public TestBackend holdNext(Duration time) {
+    nextHolds.add(time);
     return this;
   }
 

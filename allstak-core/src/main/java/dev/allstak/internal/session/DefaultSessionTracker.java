@@ -128,10 +128,37 @@ public final class DefaultSessionTracker implements SessionTracker {
       rethrowIfFatal(t);
       log.warn("AllStak: could not post the session start", t);
     } finally {
-      session.startDone(outcome);
+      // Interrupted: the client is shutting down. The store must still write what follows (an
+      // interrupted thread's file channel would close), so the flag is put back only at the end.
+      boolean interrupted = Thread.interrupted();
+      // Told before the end may act on it: an end kept for later must know whether its start went out.
+      Outcome delivered = outcome;
+      notify(() -> events.onStartDelivered(session.info, delivered));
+      HandedOverEnd end = session.startDone(outcome);
+      if (end != null) {
+        interrupted |= deliverHandedOverEnd(session, interrupted ? Outcome.FAILED : outcome, end);
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
-    Outcome delivered = outcome;
-    notify(() -> events.onStartDelivered(session.info, delivered));
+  }
+
+  /**
+   * Ends a session whose end gave up waiting for this start: this thread owns the start's delivery,
+   * so the start is never sent by anyone else while it may still be accepted. Returns whether the
+   * thread was interrupted meanwhile (the flag is cleared for the store's write).
+   */
+  private boolean deliverHandedOverEnd(Session session, Outcome start, HandedOverEnd end) {
+    Outcome outcome = start;
+    if (start == Outcome.DELIVERED) {
+      outcome = transport.send(SessionPayloads.END_PATH, SessionPayloads.end(session.info.id(), end.durationMs,
+          end.status), clock.nanoTime() + shutdownTimeoutNanos, null);
+    }
+    boolean interrupted = Thread.interrupted();
+    Outcome ended = outcome;
+    notify(() -> events.onEnd(session.info, end.status, end.durationMs, ended));
+    return interrupted;
   }
 
   @Override
@@ -174,7 +201,9 @@ public final class DefaultSessionTracker implements SessionTracker {
       try {
         long durationMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(activeUntilNanos - session.startNanos));
         Outcome outcome = deliverEnd(session, finalStatus, durationMs, deadlineNanos);
-        notify(() -> events.onEnd(session.info, finalStatus, durationMs, outcome));
+        if (outcome != null) {
+          notify(() -> events.onEnd(session.info, finalStatus, durationMs, outcome));
+        }
       } finally {
         session.endDone.countDown();
       }
@@ -184,12 +213,18 @@ public final class DefaultSessionTracker implements SessionTracker {
     }
   }
 
+  /** Delivers the end (the start first when it failed); null when the start's owner took the end over. */
   private Outcome deliverEnd(Session session, SessionStatus status, long durationMs, long deadlineNanos) {
     session.abortStart.countDown();
     Outcome start = session.awaitStart(deadlineNanos - clock.nanoTime());
     if (start == null) {
-      log.debug("AllStak: the session start is still in flight at the deadline; its end is not sent now");
-      return Outcome.FAILED;
+      if (session.handOver(new HandedOverEnd(status, durationMs))) {
+        // Sending the start again now could make it arrive twice; told to the store now, the end
+        // would have it sent again later. The start's thread ends the session once it knows.
+        log.debug("AllStak: the session start is still in flight at the deadline; its end follows it");
+        return null;
+      }
+      start = session.awaitStart(0);
     }
     if (start == Outcome.FAILED) {
       // The background start gave up (backend down) or was cut short: an end must follow its start.
@@ -305,6 +340,17 @@ public final class DefaultSessionTracker implements SessionTracker {
     }
   }
 
+  /** An end left to the thread delivering the start. */
+  private static final class HandedOverEnd {
+    final SessionStatus status;
+    final long durationMs;
+
+    HandedOverEnd(SessionStatus status, long durationMs) {
+      this.status = status;
+      this.durationMs = durationMs;
+    }
+  }
+
   private static final class Session {
     final SessionInfo info;
     final long startNanos;
@@ -315,6 +361,9 @@ public final class DefaultSessionTracker implements SessionTracker {
     final CountDownLatch endDone = new CountDownLatch(1);
     private final CountDownLatch startDone = new CountDownLatch(1);
     private volatile Outcome startOutcome;
+    /** Guarded by this: the end left to the start's thread, and whether that thread is done. */
+    private HandedOverEnd handedOver;
+    private boolean startFinished;
 
     Session(SessionInfo info, long startNanos, int state) {
       this.info = info;
@@ -339,9 +388,21 @@ public final class DefaultSessionTracker implements SessionTracker {
       }
     }
 
-    void startDone(Outcome outcome) {
+    /** Records the start's outcome; returns the end handed over meanwhile, or null. */
+    synchronized HandedOverEnd startDone(Outcome outcome) {
       startOutcome = outcome;
+      startFinished = true;
       startDone.countDown();
+      return handedOver;
+    }
+
+    /** Leaves the end to the start's thread; false when that thread is done already. */
+    synchronized boolean handOver(HandedOverEnd end) {
+      if (startFinished) {
+        return false;
+      }
+      handedOver = end;
+      return true;
     }
 
     /** Waits for the end another caller is delivering, at most {@code timeoutNanos}. */

@@ -5,170 +5,75 @@ import dev.allstak.internal.Clock;
 import dev.allstak.internal.DaemonThreadFactory;
 import dev.allstak.internal.Json;
 import dev.allstak.internal.RepeatingLog;
-import dev.allstak.internal.SdkInfo;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import okhttp3.Call;
-import okhttp3.Callback;
-import okhttp3.ConnectionSpec;
-import okhttp3.Dispatcher;
-import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
-import okhttp3.Protocol;
-import okhttp3.Request;
-import okhttp3.RequestBody;
-import okhttp3.Response;
-import okhttp3.ResponseBody;
-import okio.Okio;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Posts payloads with OkHttp, as the ingest contract says: status codes decide between done,
- * dropped, stop-everything and retry. Not public API.
+ * Posts payloads to the ingest API: attempts until one gets an answer that settles the payload,
+ * the deadline comes, or {@link RetryPolicy#MAX_ATTEMPTS} were made. Not public API.
  *
- * <p>Every attempt runs on the SDK's own {@code allstak-http} threads and is bounded by {@code
- * connectTimeout + readTimeout} and by what is left of the caller's deadline: when it runs over,
- * the caller cancels it (which closes its socket), so no DNS lookup, TLS handshake or stalled body
- * can hold a caller past its deadline.
- *
- * <p>Why not OkHttp's own read, write and call timeouts: Okio enforces them on its process-wide
- * "Okio Watchdog" thread, started from whichever thread first needs it and idle for a minute
- * after; the same goes for OkHttp's shared task runner. In a servlet container those threads
- * would carry a web application's context class loader, or keep its {@code WEB-INF/lib} classes
- * alive, after the application stopped. So the caller's thread never runs OkHttp code that starts
- * threads, the connection pool has threads of its own ({@link OwnedConnectionPool}), HTTP/2 (whose
- * connections run on the shared task runner) is off, and {@link #close()} stops every thread.
- * Session bodies are small: HTTP/1.1 with keep-alive loses nothing.
+ * <p>Three parts: {@link RetryPolicy} says what an answer means and how long to wait before the
+ * next attempt; {@link OkHttpCalls}, the only class that touches OkHttp, makes one call and frees
+ * its thread and connection when the call is over or late; {@link Reachability} remembers whether
+ * the backend refuses connections. Every attempt runs on the SDK's own {@code allstak-http}
+ * threads and is bounded by {@code connectTimeout + readTimeout} and by what is left of the
+ * caller's deadline, so no DNS lookup, TLS handshake or stalled body holds a caller past it.
  */
 public final class HttpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
-  static final long BACKOFF_BASE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-  static final long BACKOFF_CAP_NANOS = TimeUnit.SECONDS.toNanos(5);
-  /** How long a caller waits for a body once the status is known (OkHttp's own discard allows 100 ms). */
-  static final long BODY_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** How long close() lets cancelled calls end before it stops the connection pool. */
   static final long CALLS_END_MILLIS = 100;
-  /**
-   * How long a refused connection is remembered: a send that starts within it skips its first
-   * attempt, which could only be refused again, and goes straight to its backoff.
-   */
-  static final long REFUSAL_MEMORY_NANOS = TimeUnit.SECONDS.toNanos(1);
-  /** How often a send waiting for the probe looks at its abort signal. */
-  private static final long PROBE_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   private final AllStakConfig config;
   private final long attemptTimeoutNanos;
   private final String host;
-  private final String apiKey;
   private final Clock clock;
+  private final Reachability reachability;
   /**
-   * Runs OkHttp's calls and the preparation. OkHttp's dispatcher caps concurrent calls (5 per
-   * host), and so the number of these threads; none exists until the first is needed.
+   * Runs OkHttp's calls and the preparation. OkHttp's dispatcher caps concurrent calls, and so the
+   * number of these threads; none exists until the first is needed.
    */
   private final ThreadPoolExecutor callExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30,
       TimeUnit.SECONDS, new SynchronousQueue<>(), new DaemonThreadFactory("http"));
   /** Made on first send, on one of our threads: init pays no OkHttp, Okio or Jackson class loading. */
-  private volatile Http lazyHttp;
+  private volatile OkHttpCalls lazyCalls;
   private final AtomicBoolean unauthorized = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RepeatingLog transientLog = new RepeatingLog(log);
   private final RepeatingLog rejectedLog = new RepeatingLog(log);
   private final AtomicLong retries = new AtomicLong();
-  private final ConnectProbe probe = new ConnectProbe();
-  /** Set by prepareInBackground(): sends first wait (briefly) for the probe's answer. */
-  private volatile boolean probing;
-  /** Counted down when the probe has answered, or will not run. */
-  private final CountDownLatch probed = new CountDownLatch(1);
-  /** When (nanoTime) the backend last answered a request; null before its first answer. */
-  private volatile Long lastAnswerNanos;
-  /** Until when (nanoTime) the backend counts as refusing connections; null when it does not. */
-  private volatile Long refusingUntilNanos;
 
   public HttpTransport(AllStakConfig config, Clock clock) {
     this.config = config;
     this.host = config.host();
-    this.apiKey = config.apiKey();
     this.clock = clock;
+    this.reachability = new Reachability(clock);
     this.attemptTimeoutNanos = config.connectTimeout().toNanos() + config.readTimeout().toNanos();
   }
 
-  /** The OkHttp client and its threads, made together once. */
-  private static final class Http {
-    /** Here, not in HttpTransport: its regex and Kotlin's runtime load off the thread calling init. */
-    static final MediaType JSON = MediaType.get("application/json");
-    final ThreadPoolExecutor callExecutor;
-    final OwnedConnectionPool pool;
-    final OkHttpClient client;
-
-    Http(AllStakConfig config, ThreadPoolExecutor callExecutor) {
-      this.callExecutor = callExecutor;
-      this.pool = OwnedConnectionPool.create(new DaemonThreadFactory("http-pool"));
-      this.client = new OkHttpClient.Builder()
-          .dispatcher(new Dispatcher(callExecutor))
-          .connectionPool(pool.pool())
-          .protocols(Collections.singletonList(Protocol.HTTP_1_1))
-          // A plain-http host needs no TLS: without a TLS spec OkHttp never loads the platform's
-          // trust store, which is most of what building the client costs.
-          .connectionSpecs(isCleartext(config.host())
-              ? Collections.singletonList(ConnectionSpec.CLEARTEXT)
-              : Arrays.asList(ConnectionSpec.MODERN_TLS, ConnectionSpec.CLEARTEXT))
-          .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
-          // Zero means none: see the class comment. Attempts are bounded by send() instead.
-          .readTimeout(0, TimeUnit.MILLISECONDS)
-          .writeTimeout(0, TimeUnit.MILLISECONDS)
-          .callTimeout(0, TimeUnit.MILLISECONDS)
-          // The ingest API does not redirect; a redirect means a wrong host, and following one
-          // would resend the key to wherever it points.
-          .followRedirects(false)
-          .followSslRedirects(false)
-          .retryOnConnectionFailure(false)
-          .build();
-    }
-
-    void close() {
-      client.dispatcher().cancelAll();
-      callExecutor.shutdown();
-      // A call may be reading the end of a body right now, its caller long gone (see Exchange):
-      // let the cancelled calls end before the pool stops, or the connection they hand back would
-      // restart a pool thread, idle for the keep-alive time. Cancelled, they end at once.
-      try {
-        callExecutor.awaitTermination(CALLS_END_MILLIS, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      pool.shutdown();
-    }
-  }
-
-  static boolean isCleartext(String host) {
-    return host.regionMatches(true, 0, "http:", 0, 5);
-  }
-
   /** The HTTP machinery, made on first use; null once closed. */
-  private Http http() {
-    Http h = lazyHttp;
-    if (h == null) {
+  private OkHttpCalls calls() {
+    OkHttpCalls c = lazyCalls;
+    if (c == null) {
       synchronized (this) {
-        h = lazyHttp;
-        if (h == null && !closed.get()) {
-          h = new Http(config, callExecutor);
-          lazyHttp = h;
+        c = lazyCalls;
+        if (c == null && !closed.get()) {
+          c = new OkHttpCalls(config, callExecutor);
+          lazyCalls = c;
         }
       }
     }
-    return h;
+    return c;
   }
 
   /**
@@ -181,84 +86,42 @@ public final class HttpTransport implements Transport {
    * init}. The thread then serves the first call.
    */
   public void prepareInBackground() {
-    probing = true;
+    reachability.probeComing();
     try {
       callExecutor.execute(this::prepare);
     } catch (RuntimeException e) {
       // Closed already: nothing to prepare.
-      probed.countDown();
+      reachability.noProbe();
     }
   }
 
   private void prepare() {
     try {
-      ConnectProbe.Result answer = closed.get() ? ConnectProbe.Result.UNKNOWN
-          : probe.probe(host, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()));
-      if (answer == ConnectProbe.Result.REFUSED) {
-        refused();
-      }
-      probed.countDown();
-      if (answer == ConnectProbe.Result.REFUSED || closed.get() || http() == null) {
+      ConnectProbe.Result answer = reachability.probe(host, config.connectTimeout().toMillis());
+      if (answer == ConnectProbe.Result.REFUSED || closed.get() || calls() == null) {
         return;
       }
-      // OkHttp reads the platform (a scan of the security providers) on its first call.
-      okhttp3.internal.platform.Platform.Companion.get();
+      OkHttpCalls.warmUp();
     } catch (RuntimeException | LinkageError e) {
       log.debug("AllStak: could not prepare the HTTP client; the first send will", e);
     } finally {
-      probed.countDown();
+      reachability.noProbe();
     }
   }
 
-  /**
-   * Waits for the probe's answer, if one is coming, until {@code deadlineNanos}: the first send of
-   * a process then knows whether its first attempt is worth making. Costs nothing in practice: the
-   * probe is one connect, and the client the send needs is built after it. False when {@code abort}
-   * was counted down during the wait: like a wait between attempts, it ends the send. An abort
-   * already counted down when the send began waits for nothing and ends nothing.
-   */
-  private boolean awaitProbe(long deadlineNanos, CountDownLatch abort) {
-    if (!probing || (abort != null && abort.getCount() == 0)) {
-      return true;
-    }
-    try {
-      while (probed.getCount() > 0 && !closed.get()) {
-        if (abort != null && abort.getCount() == 0) {
-          return false;
-        }
-        long remaining = deadlineNanos - clock.nanoTime();
-        if (remaining <= 0) {
-          return true;
-        }
-        probed.await(Math.min(remaining, PROBE_WAIT_SLICE_NANOS), TimeUnit.NANOSECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-    return true;
-  }
-
-  /** The backend refused a connection (or its name did not resolve) just now. */
-  private void refused() {
-    refusingUntilNanos = clock.nanoTime() + REFUSAL_MEMORY_NANOS;
-  }
-
-  /** Whether the backend refused a connection less than {@link #REFUSAL_MEMORY_NANOS} ago. */
+  /** Whether the backend refused a connection moments ago (tests). */
   boolean refusing() {
-    Long until = refusingUntilNanos;
-    return until != null && clock.nanoTime() - until < 0;
+    return reachability.refusing();
   }
 
   @Override
   public boolean answeredWithin(long nanos) {
-    Long last = lastAnswerNanos;
-    return last != null && clock.nanoTime() - last <= nanos;
+    return reachability.answeredWithin(nanos);
   }
 
   /** Whether the HTTP machinery has been made yet (tests: it must not be made by init). */
   boolean wired() {
-    return lazyHttp != null;
+    return lazyCalls != null;
   }
 
   /** Retries made since this transport was created (each attempt after the first). */
@@ -282,123 +145,98 @@ public final class HttpTransport implements Transport {
     if (unauthorized.get()) {
       return Outcome.UNAUTHORIZED;
     }
-    if (closed.get()) {
+    if (closed.get() || !reachability.awaitProbe(deadlineNanos, abort)) {
       return Outcome.FAILED;
     }
-    if (!awaitProbe(deadlineNanos, abort)) {
-      return Outcome.FAILED;
-    }
-    Request request = null;
+    byte[] json = null;
     for (int attempt = 0; ; attempt++) {
       long remaining = deadlineNanos - clock.nanoTime();
       if (remaining <= 0) {
         return Outcome.FAILED;
       }
-      long waitNanos = -1;
-      if (attempt == 0 && refusing()) {
+      String retryAfter = null;
+      if (attempt == 0 && reachability.refusing()) {
         // Refused moments ago: this attempt could only be refused again. Its backoff still comes,
         // so a backend that is back by then gets the payload.
         transientLog.failure("AllStak: {} refused a connection moments ago; {} waits for a retry", host, path);
       } else {
-        if (request == null) {
+        if (json == null) {
           // Made before the client is needed: on a cold JVM, while prepareInBackground() builds it.
-          request = request(path, body);
-          if (request == null) {
+          json = serialise(path, body);
+          if (json == null) {
             return Outcome.REJECTED;
           }
         }
-        Http http = http();
-        if (http == null) {
+        OkHttpCalls calls = calls();
+        if (calls == null) {
           return Outcome.FAILED;
         }
-        Attempt result = attempt(http, request, path, remaining);
-        if (result.outcome != null) {
-          return result.outcome;
+        OkHttpCalls.Answer answer = calls.post(host + path, json, Math.min(remaining, attemptTimeoutNanos));
+        if (Thread.currentThread().isInterrupted() || closed.get()) {
+          return answer.status >= 0 ? settle(path, answer.status, Outcome.FAILED) : Outcome.FAILED;
         }
-        waitNanos = result.waitNanos;
+        Outcome outcome = read(path, answer);
+        if (outcome != null) {
+          return outcome;
+        }
+        retryAfter = answer.retryAfter;
       }
-      if (waitNanos < 0) {
-        waitNanos = backoffNanos(attempt);
-      }
-      if (clock.nanoTime() + waitNanos >= deadlineNanos) {
+      if (!RetryPolicy.mayRetryAfter(attempt)) {
+        transientLog.failure("AllStak: {} failed {} times; given up", path, RetryPolicy.MAX_ATTEMPTS);
         return Outcome.FAILED;
       }
-      if (!pause(waitNanos, abort)) {
+      long waitNanos = RetryPolicy.waitNanos(attempt, retryAfter, clock.currentTimeMillis());
+      if (clock.nanoTime() + waitNanos >= deadlineNanos || !pause(waitNanos, abort)) {
         return Outcome.FAILED;
       }
       retries.incrementAndGet();
     }
   }
 
-  /** The request for {@code body}; null (logged) when it cannot be serialised. */
-  private Request request(String path, Map<String, Object> body) {
-    byte[] bytes;
+  /** The body as JSON; null (logged) when it cannot be serialised. */
+  private static byte[] serialise(String path, Map<String, Object> body) {
     try {
-      bytes = Json.write(body);
+      return Json.write(body);
     } catch (IOException e) {
       log.warn("AllStak: could not serialise a payload for {}; dropped", path, e);
       return null;
     }
-    return new Request.Builder()
-        .url(host + path)
-        .header("X-AllStak-Key", apiKey)
-        .header("User-Agent", SdkInfo.USER_AGENT)
-        .post(RequestBody.create(bytes, Http.JSON))
-        .build();
   }
 
-  /** How one attempt ended: an outcome to return, or a retry after {@code waitNanos} (-1: backoff). */
-  private static final class Attempt {
-    static final Attempt RETRY = new Attempt(null, -1);
-    final Outcome outcome;
-    final long waitNanos;
-
-    Attempt(Outcome outcome, long waitNanos) {
-      this.outcome = outcome;
-      this.waitNanos = waitNanos;
-    }
-  }
-
-  /** Makes one call, waiting for it at most {@code remainingNanos}, and reads the contract into its answer. */
-  private Attempt attempt(Http http, Request request, String path, long remainingNanos) {
-    Exchange exchange = Exchange.enqueue(http.client.newCall(request));
-    if (!exchange.await(Math.min(remainingNanos, attemptTimeoutNanos))) {
-      if (Thread.currentThread().isInterrupted() || closed.get()) {
-        return new Attempt(Outcome.FAILED, 0);
-      }
+  /** What one attempt's answer means: an outcome, or null for another attempt. */
+  private Outcome read(String path, OkHttpCalls.Answer answer) {
+    if (answer.timedOut()) {
       transientLog.failure("AllStak: {} timed out", path);
-      return Attempt.RETRY;
+      return null;
     }
-    if (exchange.failure != null) {
-      if (closed.get()) {
-        return new Attempt(Outcome.FAILED, 0);
+    if (answer.failure != null) {
+      if (answer.failure instanceof ConnectException || answer.failure instanceof UnknownHostException) {
+        reachability.refused();
       }
-      if (exchange.failure instanceof ConnectException || exchange.failure instanceof UnknownHostException) {
-        refused();
-      }
-      transientLog.failure("AllStak: could not reach {}{}: {}", host, path, printable(exchange.failure.toString()));
-      return Attempt.RETRY;
+      transientLog.failure("AllStak: could not reach {}{}: {}", host, path, printable(answer.failure.toString()));
+      return null;
     }
-    refusingUntilNanos = null;
-    lastAnswerNanos = clock.nanoTime();
-    int code = exchange.code;
-    if (code >= 200 && code < 300) {
+    return settle(path, answer.status, null);
+  }
+
+  /** What status {@code code} means, logged; {@code transientOutcome} for a status worth retrying. */
+  private Outcome settle(String path, int code, Outcome transientOutcome) {
+    reachability.answered();
+    Outcome outcome = RetryPolicy.outcomeOf(code);
+    if (outcome == Outcome.DELIVERED) {
       transientLog.reset();
-      return new Attempt(Outcome.DELIVERED, 0);
-    }
-    if (code == 401) {
+    } else if (outcome == Outcome.UNAUTHORIZED) {
       if (unauthorized.compareAndSet(false, true)) {
         log.warn("AllStak: the backend at {} answered 401 (API key invalid or revoked); "
             + "this client sends nothing more", host);
       }
-      return new Attempt(Outcome.UNAUTHORIZED, 0);
-    }
-    if (code == 408 || code == 429 || code >= 500) {
+    } else if (outcome == Outcome.REJECTED) {
+      rejectedLog.failure("AllStak: {} answered {}; payload rejected and dropped", path, code);
+    } else {
       transientLog.failure("AllStak: {} answered {}; will retry while time allows", path, code);
-      return new Attempt(null, RetryAfter.parseNanos(exchange.retryAfter, clock.currentTimeMillis()));
+      return transientOutcome;
     }
-    rejectedLog.failure("AllStak: {} answered {}; payload rejected and dropped", path, code);
-    return new Attempt(Outcome.REJECTED, 0);
+    return outcome;
   }
 
   /**
@@ -413,13 +251,6 @@ public final class HttpTransport implements Transport {
       out.append(c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\ufffd' ? '?' : c);
     }
     return text.length() > max ? out.append("...").toString() : out.toString();
-  }
-
-  /** Full jitter between half and all of an exponential step, so many clients do not retry in step. */
-  static long backoffNanos(int attempt) {
-    long step = BACKOFF_BASE_NANOS << Math.min(attempt, 10);
-    long capped = Math.min(step, BACKOFF_CAP_NANOS);
-    return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
   }
 
   /** Waits between attempts; false when aborted, interrupted or closed. */
@@ -438,101 +269,32 @@ public final class HttpTransport implements Transport {
 
   @Override
   public void close() {
+    close(clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CALLS_END_MILLIS));
+  }
+
+  /**
+   * Cancels every call and stops every thread, waiting for the cancelled calls to end at most
+   * {@link #CALLS_END_MILLIS} and never past {@code deadlineNanos}.
+   */
+  @Override
+  public void close(long deadlineNanos) {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    probe.abort();
-    Http h;
+    reachability.close();
+    OkHttpCalls c;
     synchronized (this) {
-      h = lazyHttp;
+      c = lazyCalls;
     }
-    if (h == null) {
+    if (c == null) {
       // Never made: only a preparation may be running, and it will find the transport closed.
       callExecutor.shutdown();
       return;
     }
     try {
-      h.close();
+      c.close(Math.min(CALLS_END_MILLIS, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - clock.nanoTime())));
     } catch (RuntimeException e) {
       log.debug("AllStak: error releasing HTTP resources", e);
-    }
-  }
-
-  /** One attempt, run by OkHttp on an {@code allstak-http} thread while the caller waits. */
-  private static final class Exchange implements Callback {
-    private final Call call;
-    /** The status is known, or the call failed. */
-    private final CountDownLatch answered = new CountDownLatch(1);
-    /** The body has been read (the connection is back in the pool), or the call failed. */
-    private final CountDownLatch done = new CountDownLatch(1);
-    volatile int code;
-    volatile String retryAfter;
-    volatile IOException failure;
-
-    private Exchange(Call call) {
-      this.call = call;
-    }
-
-    static Exchange enqueue(Call call) {
-      Exchange exchange = new Exchange(call);
-      call.enqueue(exchange);
-      return exchange;
-    }
-
-    /**
-     * Waits for the answer; false, with the call cancelled, on timeout or interrupt. Once the status
-     * is known, gives the body {@link #BODY_GRACE_NANOS} to arrive, so that the connection is back in
-     * the pool for the next send, and then returns regardless: a 2xx whose body never comes is
-     * still a 2xx, not a timeout that would send an accepted payload again.
-     */
-    boolean await(long timeoutNanos) {
-      try {
-        if (answered.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
-          awaitBody();
-          return true;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      call.cancel();
-      return false;
-    }
-
-    private void awaitBody() {
-      try {
-        done.await(BODY_GRACE_NANOS, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-
-    @Override
-    public void onResponse(Call call, Response response) {
-      try (Response r = response) {
-        code = r.code();
-        retryAfter = r.header("Retry-After");
-        answered.countDown();
-        // Read the (small) body to its end: OkHttp discards an unread body under a deadline, and
-        // a deadline starts Okio's watchdog thread. Reading it also keeps the connection reusable.
-        // A body that stalls holds this thread until close() cancels the call.
-        ResponseBody body = r.body();
-        if (body != null) {
-          body.source().readAll(Okio.blackhole());
-        }
-      } catch (IOException | RuntimeException e) {
-        // The status is what counts; a body cut short only costs the connection (a pool already
-        // shut down under a late body rejects it with a RuntimeException).
-      } finally {
-        answered.countDown();
-        done.countDown();
-      }
-    }
-
-    @Override
-    public void onFailure(Call call, IOException e) {
-      failure = e;
-      answered.countDown();
-      done.countDown();
     }
   }
 }

@@ -18,6 +18,14 @@ public interface Transport {
   void close();
 
   /**
+   * Closes as {@link #close()} does, returning by {@code deadlineNanos} ({@link System#nanoTime()}
+   * scale) at the latest: what is left of the client's shutdown budget.
+   */
+  default void close(long deadlineNanos) {
+    close();
+  }
+
+  /**
    * Whether the backend answered a request (any HTTP status) within the last {@code nanos}: a
    * sign that a request under way will soon have its answer too. Transports that cannot tell say
    * true.

@@ -142,6 +142,22 @@ class HttpTransportTest {
     assertThat(server.getRequestCount()).isEqualTo(1);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "Tue, 14 Nov 2023 00:00:00 GMT"})
+  void retryAfterNowOrInThePastStillWaitsTheBackoff(String retryAfter) {
+    for (int i = 0; i < 50; i++) {
+      server.enqueue(new MockResponse().setResponseCode(503).setHeader("Retry-After", retryAfter));
+    }
+
+    long t0 = System.nanoTime();
+    Outcome outcome = transport.send("/a", BODY, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_000), null);
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+
+    assertThat(outcome).isEqualTo(Outcome.FAILED);
+    // Backoff floors 50, 100, 200, 400 ms: at most 5 attempts fit in a second (a storm makes hundreds).
+    assertThat(server.getRequestCount()).as("attempts in %d ms", tookMs).isBetween(2, 5);
+  }
+
   @Test
   void aServerThatNeverAnswersCostsNoMoreThanTheDeadline() {
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
@@ -198,15 +214,6 @@ class HttpTransportTest {
     assertThat(outcome).isEqualTo(Outcome.FAILED);
     assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(3000);
     assertThat(poll(server, 100)).isNull();
-  }
-
-  @Test
-  void backoffGrowsWithJitterAndIsCapped() {
-    for (int attempt = 0; attempt < 20; attempt++) {
-      long step = Math.min(HttpTransport.BACKOFF_BASE_NANOS << Math.min(attempt, 10), HttpTransport.BACKOFF_CAP_NANOS);
-      long wait = HttpTransport.backoffNanos(attempt);
-      assertThat(wait).isBetween(step / 2, step);
-    }
   }
 
   @Test

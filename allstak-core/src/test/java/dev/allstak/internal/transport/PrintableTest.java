@@ -31,8 +31,8 @@ class PrintableTest {
 
   @Test
   void onlyPlainHttpHostsGoWithoutTls() {
-    assertThat(HttpTransport.isCleartext("http://127.0.0.1:8787")).isTrue();
-    assertThat(HttpTransport.isCleartext("HTTP://collector.local")).isTrue();
-    assertThat(HttpTransport.isCleartext("https://api.allstak.sa")).isFalse();
+    assertThat(OkHttpCalls.isCleartext("http://127.0.0.1:8787")).isTrue();
+    assertThat(OkHttpCalls.isCleartext("HTTP://collector.local")).isTrue();
+    assertThat(OkHttpCalls.isCleartext("https://api.allstak.sa")).isFalse();
   }
 }

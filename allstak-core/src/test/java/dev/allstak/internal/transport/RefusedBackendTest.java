@@ -100,7 +100,7 @@ class RefusedBackendTest {
     transport.prepareInBackground();
     Await.until("the probe found the port refused", Duration.ofSeconds(5), transport::refusing);
 
-    Await.until("the refusal is forgotten", Duration.ofNanos(HttpTransport.REFUSAL_MEMORY_NANOS * 3),
+    Await.until("the refusal is forgotten", Duration.ofNanos(Reachability.REFUSAL_MEMORY_NANOS * 3),
         () -> !transport.refusing());
     server.enqueue(new MockResponse().setResponseCode(202));
     server.start(InetAddress.getByName("127.0.0.1"), port);

@@ -1,0 +1,303 @@
+package dev.allstak.internal.transport;
+
+import dev.allstak.AllStakConfig;
+import dev.allstak.internal.DaemonThreadFactory;
+import dev.allstak.internal.SdkInfo;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.ConnectionPool;
+import okhttp3.ConnectionSpec;
+import okhttp3.Dispatcher;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okhttp3.internal.concurrent.TaskRunner;
+import okhttp3.internal.connection.RealConnectionPool;
+import okhttp3.internal.platform.Platform;
+import okio.Okio;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only class that touches OkHttp (and Okio): builds the client on our own threads, makes one
+ * call at a time for {@link HttpTransport}, and stops every thread on close. Not public API.
+ *
+ * <p>Every call is bounded by the caller's timeout, and nothing of it outlives that: when the
+ * answer does not come in time, or its body has not come {@link #BODY_GRACE_NANOS} after the
+ * status (or by the timeout, whichever is first), the call is cancelled, which closes its socket:
+ * the {@code allstak-http} thread reading it is free at once and the call gives its dispatcher
+ * slot back. A 2xx whose body stalls is still a 2xx.
+ *
+ * <p>Why not OkHttp's own read, write and call timeouts: Okio enforces them on its process-wide
+ * "Okio Watchdog" thread, started from whichever thread first needs it and idle for a minute
+ * after; the same goes for OkHttp's shared task runner. In a servlet container those threads
+ * would keep the application's {@code WEB-INF/lib} classes alive after it stopped. So the client
+ * has no timeouts but the connect timeout (a plain socket timeout), the caller cancels instead,
+ * the connection pool runs on threads of its own ({@link OwnedPool}), HTTP/2 (whose connections
+ * run on the shared task runner) is off, and {@link #close(long)} stops every thread. Session
+ * bodies are small: HTTP/1.1 with keep-alive loses nothing.
+ */
+final class OkHttpCalls {
+  private static final Logger log = LoggerFactory.getLogger(OkHttpCalls.class);
+  /** Here, not in HttpTransport: its regex and Kotlin's runtime load off the thread calling init. */
+  private static final MediaType JSON = MediaType.get("application/json");
+  /** How long a caller waits for a body once the status is known (OkHttp's own discard allows 100 ms). */
+  static final long BODY_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /**
+   * Calls at once, per host and in all. Each sender (events, session, store, user sessions, the
+   * host's own end) has at most one call in flight, and a cancelled call leaves at once: the
+   * limit is never what a send waits for.
+   */
+  static final int MAX_CALLS = 16;
+  /** Where the answer's {@code Retry-After} is kept (see {@link #hideRetryAfter}). */
+  private static final String RETRY_AFTER = "X-AllStak-Retry-After";
+
+  private final ThreadPoolExecutor callExecutor;
+  private final OwnedPool pool;
+  private final OkHttpClient client;
+  private final String apiKey;
+
+  OkHttpCalls(AllStakConfig config, ThreadPoolExecutor callExecutor) {
+    this.callExecutor = callExecutor;
+    this.apiKey = config.apiKey();
+    this.pool = OwnedPool.create(new DaemonThreadFactory("http-pool"));
+    Dispatcher dispatcher = new Dispatcher(callExecutor);
+    dispatcher.setMaxRequests(MAX_CALLS);
+    dispatcher.setMaxRequestsPerHost(MAX_CALLS);
+    this.client = new OkHttpClient.Builder()
+        .dispatcher(dispatcher)
+        .connectionPool(pool.pool)
+        .protocols(Collections.singletonList(Protocol.HTTP_1_1))
+        // A plain-http host needs no TLS: without a TLS spec OkHttp never loads the platform's
+        // trust store, which is most of what building the client costs.
+        .connectionSpecs(isCleartext(config.host())
+            ? Collections.singletonList(ConnectionSpec.CLEARTEXT)
+            : Arrays.asList(ConnectionSpec.MODERN_TLS, ConnectionSpec.CLEARTEXT))
+        .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        // Zero means none: see the class comment. The caller cancels instead.
+        .readTimeout(0, TimeUnit.MILLISECONDS)
+        .writeTimeout(0, TimeUnit.MILLISECONDS)
+        .callTimeout(0, TimeUnit.MILLISECONDS)
+        // The ingest API does not redirect; a redirect means a wrong host, and following one
+        // would resend the key to wherever it points.
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .retryOnConnectionFailure(false)
+        .addNetworkInterceptor(OkHttpCalls::hideRetryAfter)
+        .build();
+  }
+
+  /**
+   * Moves {@code Retry-After} out of OkHttp's sight: on a {@code 503} with {@code Retry-After: 0}
+   * OkHttp sends the request again at once, by itself, which would double every attempt and bypass
+   * {@link RetryPolicy}. The policy reads the header under {@link #RETRY_AFTER}.
+   */
+  private static Response hideRetryAfter(Interceptor.Chain chain) throws IOException {
+    Response response = chain.proceed(chain.request());
+    String retryAfter = response.header("Retry-After");
+    if (retryAfter == null) {
+      return response;
+    }
+    return response.newBuilder().removeHeader("Retry-After").header(RETRY_AFTER, retryAfter).build();
+  }
+
+  static boolean isCleartext(String host) {
+    return host.regionMatches(true, 0, "http:", 0, 5);
+  }
+
+  /** Reads OkHttp's platform (a scan of the security providers), which its first call would do. */
+  static void warmUp() {
+    Platform.Companion.get();
+  }
+
+  /**
+   * Posts {@code json} to {@code url} and waits for the answer at most {@code timeoutNanos}; the
+   * call is over (or cancelled) when this returns. Never throws for network trouble.
+   */
+  Answer post(String url, byte[] json, long timeoutNanos) {
+    Request request = new Request.Builder()
+        .url(url)
+        .header("X-AllStak-Key", apiKey)
+        .header("User-Agent", SdkInfo.USER_AGENT)
+        .post(RequestBody.create(json, JSON))
+        .build();
+    Exchange exchange = new Exchange(client.newCall(request));
+    exchange.call.enqueue(exchange);
+    return exchange.await(timeoutNanos);
+  }
+
+  /**
+   * Cancels every call, lets the cancelled calls end for at most {@code waitMillis}, then stops
+   * the connection pool.
+   */
+  void close(long waitMillis) {
+    client.dispatcher().cancelAll();
+    callExecutor.shutdown();
+    // A cancelled call may be handing its connection back: let it, before the pool stops, or the
+    // connection would restart a pool thread, idle for the keep-alive time. Cancelled, they end at once.
+    try {
+      callExecutor.awaitTermination(Math.max(0, waitMillis), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    pool.shutdown();
+  }
+
+  /** What one call came to: a status (with its {@code Retry-After}), a failure, or no answer in time. */
+  static final class Answer {
+    static final Answer TIMED_OUT = new Answer(-1, null, null);
+    /** The HTTP status, or -1. */
+    final int status;
+    final String retryAfter;
+    /** Why there is no status, when the call failed; null when it timed out or was answered. */
+    final IOException failure;
+
+    Answer(int status, String retryAfter, IOException failure) {
+      this.status = status;
+      this.retryAfter = retryAfter;
+      this.failure = failure;
+    }
+
+    boolean timedOut() {
+      return status < 0 && failure == null;
+    }
+  }
+
+  /** One call, run by OkHttp on an {@code allstak-http} thread while the caller waits. */
+  private static final class Exchange implements Callback {
+    final Call call;
+    /** The status is known, or the call failed. */
+    private final CountDownLatch answered = new CountDownLatch(1);
+    /** The body has been read (the connection is back in the pool), or the call failed. */
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile Answer answer = Answer.TIMED_OUT;
+
+    Exchange(Call call) {
+      this.call = call;
+    }
+
+    /**
+     * Waits for the answer, and then for the body, within {@code timeoutNanos} (the body at most
+     * {@link #BODY_GRACE_NANOS}); cancels the call when either is late or the caller is
+     * interrupted. A status that came in time is the answer, whatever became of the body.
+     */
+    Answer await(long timeoutNanos) {
+      long deadline = System.nanoTime() + timeoutNanos;
+      boolean over = false;
+      try {
+        if (answered.await(timeoutNanos, TimeUnit.NANOSECONDS)) {
+          long grace = Math.min(BODY_GRACE_NANOS, deadline - System.nanoTime());
+          over = done.await(Math.max(0, grace), TimeUnit.NANOSECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (!over) {
+        call.cancel();
+      }
+      return answer;
+    }
+
+    @Override
+    public void onResponse(Call call, Response response) {
+      try (Response r = response) {
+        answer = new Answer(r.code(), r.header(RETRY_AFTER), null);
+        answered.countDown();
+        // Read the (small) body to its end: OkHttp discards an unread body under a deadline, and
+        // a deadline starts Okio's watchdog thread. Reading it also keeps the connection reusable.
+        // A body that stalls ends when the caller cancels the call.
+        ResponseBody body = r.body();
+        if (body != null) {
+          body.source().readAll(Okio.blackhole());
+        }
+      } catch (IOException | RuntimeException e) {
+        // The status is what counts; a body cut short only costs the connection (a pool already
+        // shut down under a late body rejects it with a RuntimeException).
+      } finally {
+        answered.countDown();
+        done.countDown();
+      }
+    }
+
+    @Override
+    public void onFailure(Call call, IOException e) {
+      answer = new Answer(-1, null, e);
+      answered.countDown();
+      done.countDown();
+    }
+  }
+
+  /**
+   * A connection pool whose housekeeping runs on threads of ours, stopped on close.
+   *
+   * <p>OkHttp's default pool schedules its cleanup on a task runner shared by the whole class
+   * loader, whose threads idle for a minute after their last task. When OkHttp sits in a web
+   * application's {@code WEB-INF/lib}, those threads keep the application's class loader alive
+   * after undeploy. A pool on a task runner of our own goes away with the transport. That needs
+   * OkHttp 4 internals ({@link TaskRunner4}, kept in a class of its own so that another OkHttp
+   * fails there with a {@link LinkageError}): with another OkHttp the default pool is used.
+   */
+  private static final class OwnedPool {
+    private static final int MAX_IDLE_CONNECTIONS = 5;
+    private static final long KEEP_ALIVE_MINUTES = 5;
+    final ConnectionPool pool;
+    private final Runnable shutdown;
+
+    private OwnedPool(ConnectionPool pool, Runnable shutdown) {
+      this.pool = pool;
+      this.shutdown = shutdown;
+    }
+
+    static OwnedPool create(ThreadFactory threads) {
+      try {
+        TaskRunner4 runner = new TaskRunner4(threads);
+        return new OwnedPool(runner.connectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE_MINUTES), runner::shutdown);
+      } catch (LinkageError e) {
+        log.debug("AllStak: this OkHttp has no 4.x task runner; using its default connection pool", e);
+        return new OwnedPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE_MINUTES, TimeUnit.MINUTES), () -> {});
+      }
+    }
+
+    /** Closes idle connections and stops the pool's threads. Call after the last request. */
+    void shutdown() {
+      pool.evictAll();
+      shutdown.run();
+    }
+  }
+
+  /** An OkHttp 4 task runner on our own threads. */
+  private static final class TaskRunner4 {
+    private final TaskRunner.RealBackend backend;
+    private final TaskRunner runner;
+
+    TaskRunner4(ThreadFactory threads) {
+      this.backend = new TaskRunner.RealBackend(threads);
+      this.runner = new TaskRunner(backend);
+    }
+
+    ConnectionPool connectionPool(int maxIdle, long keepAliveMinutes) {
+      return new ConnectionPool(new RealConnectionPool(runner, maxIdle, keepAliveMinutes, TimeUnit.MINUTES));
+    }
+
+    /** Cancels the scheduled cleanups, wakes the thread waiting for them and stops the threads. */
+    void shutdown() {
+      synchronized (runner) {
+        runner.cancelAll();
+        backend.coordinatorNotify(runner);
+      }
+      backend.shutdown();
+    }
+  }
+}
