@@ -147,9 +147,21 @@ public final class SessionStore {
     return new SessionStore(StoreSettings.off("disabled"), null, Clock.SYSTEM);
   }
 
-  /** The events to give one tracker: they feed this store, then {@code next}. */
+  /**
+   * The events to give one user session's tracker: they feed this store, then {@code next}. The
+   * session's record is written by the store's thread: a request thread never waits for the disk.
+   */
   public StoreEvents eventsFor(SessionEvents next) {
-    return new StoreEvents(this, next);
+    return new StoreEvents(this, next, false);
+  }
+
+  /**
+   * The events to give the application session's tracker: as {@link #eventsFor}, but its start
+   * opens the store and writes the record on the calling thread (init's), so that a process killed
+   * the moment {@code init} returns is still reported by the next start.
+   */
+  public StoreEvents eventsForApplication(SessionEvents next) {
+    return new StoreEvents(this, next, true);
   }
 
   /** What this store did and dropped. */
@@ -215,13 +227,22 @@ public final class SessionStore {
 
   // ---- Called by the tracker's events ---------------------------------------------------------
 
-  /** A session opened on the host's thread: remembered in memory; the writer puts it on disk. */
+  /**
+   * A session opened on the host's thread: remembered in memory, and put on disk by the store's
+   * thread; or, for a durable start (the application's session, on init's thread), opened and
+   * written here, without fsync: a killed process's page cache still reaches the disk.
+   */
   void opened(SessionInfo info, StoreEvents source) {
     int s = state;
     if (s == MEMORY_ONLY || s == CLOSED || closeRequested) {
       return;
     }
-    live.put(info.id(), new LiveRecord(info, source));
+    LiveRecord r = new LiveRecord(info, source);
+    live.put(info.id(), r);
+    if (source.durableStart && open()) {
+      write(r);
+      return;
+    }
     wake();
   }
 
