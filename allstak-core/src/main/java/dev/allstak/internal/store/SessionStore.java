@@ -11,12 +11,10 @@ import dev.allstak.internal.session.SessionPayloads;
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -67,13 +65,6 @@ public final class SessionStore {
   /** A starting owner creates its lock file and then locks it: never probe a lock file this young. */
   static final long ORPHAN_MIN_AGE_MILLIS = TimeUnit.MINUTES.toMillis(1);
 
-  /**
-   * Lock files a store of this class loader is probing: a second probe of the same file from this
-   * JVM would fail with OverlappingFileLockException, and closing its channel would drop the first
-   * probe's lock at the OS level.
-   */
-  private static final Set<Path> PROBING = ConcurrentHashMap.newKeySet();
-
   private static final Pattern SESSION_FILE = Pattern.compile("([0-9a-z-]+)\\.([0-9a-f-]{36})\\.json");
   private static final Pattern TEMP_FILE = Pattern.compile("([0-9a-z-]+)\\.[0-9a-z-]+\\.[0-9]+\\.tmp");
   private static final Pattern OWNER_FILE = Pattern.compile("([0-9a-z-]+)\\.(lock|alive)");
@@ -111,8 +102,7 @@ public final class SessionStore {
   // Set once by open(), under openLock; read after state became OPEN.
   private String jvm;
   private String owner;
-  private FileChannel lockChannel;
-  private FileLock lock;
+  private OwnLock ownLock;
 
   SessionStore(StoreSettings settings, Transport transport, Clock clock) {
     this.settings = settings;
@@ -172,6 +162,11 @@ public final class SessionStore {
   /** Whether records reach the disk: false when off, when the folder failed, and after close. */
   public boolean isPersisting() {
     return state == OPEN && !closeRequested;
+  }
+
+  /** This store's owner id once open, else null. */
+  String owner() {
+    return owner;
   }
 
   /** The partition folder, or null when the store is off. */
@@ -399,7 +394,7 @@ public final class SessionStore {
   }
 
   /** Opens the folder and takes this owner's lock; on failure, one WARN and memory-only from now. */
-  private boolean open() {
+  boolean open() {
     int s = state;
     if (s == OPEN) {
       return true;
@@ -416,21 +411,7 @@ public final class SessionStore {
         StoreFiles.createDirectories(dir);
         jvm = OwnerId.thisJvm();
         owner = OwnerId.newOwner(jvm);
-        FileChannel ch = StoreFiles.open(dir.resolve(owner + ".lock"),
-            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        FileLock l;
-        try {
-          l = ch.tryLock();
-        } catch (IOException | RuntimeException e) {
-          ch.close();
-          throw e;
-        }
-        if (l == null) {
-          ch.close();
-          throw new IOException("could not lock " + owner + ".lock");
-        }
-        lockChannel = ch;
-        lock = l;
+        ownLock = OwnLock.create(dir.resolve(owner + ".lock"));
         writeAlive();
         state = OPEN;
         log.debug("AllStak: session store open in {} as {}", dir, owner);
@@ -456,6 +437,7 @@ public final class SessionStore {
   }
 
   private void heartbeat() {
+    ownLock.ensure();
     writeAlive();
     for (LiveRecord r : live.values()) {
       // Error counts move without a status change: written at heartbeat pace, not per error.
@@ -525,7 +507,7 @@ public final class SessionStore {
   // ---- Finding and claiming dead owners ------------------------------------------------------
 
   /** Lists the partition, ends dead owners' sessions and enforces the bounds. */
-  private void scan() throws IOException {
+  void scan() throws IOException {
     Map<String, OwnerFiles> owners = new HashMap<>();
     int count = 0;
     long total = 0;
@@ -561,6 +543,7 @@ public final class SessionStore {
       }
       if (o.sessions > 0) {
         claimed += claim(o.owner);
+        dropIfSilent(o.owner);
       } else {
         removeIfOrphan(o);
       }
@@ -573,27 +556,10 @@ public final class SessionStore {
   }
 
   /** Claims a dead owner's records; returns how many sessions this ended. */
-  private int claim(String dead) {
+  int claim(String dead) {
     Path lockFile = settings.directory.resolve(dead + ".lock");
-    if (!PROBING.add(lockFile)) {
-      return 0;
-    }
-    try {
-      return claimLocked(dead, lockFile);
-    } finally {
-      PROBING.remove(lockFile);
-    }
-  }
-
-  private int claimLocked(String dead, Path lockFile) {
-    try (FileChannel ch = StoreFiles.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      FileLock l;
-      try {
-        l = ch.tryLock();
-      } catch (OverlappingFileLockException e) {
-        return 0;
-      }
-      if (l == null) {
+    try (OwnerLocks.Held held = OwnerLocks.tryLock(lockFile)) {
+      if (held == null) {
         return 0;
       }
       long ownerAlive = readAlive(dead);
@@ -624,6 +590,26 @@ public final class SessionStore {
     } catch (IOException e) {
       log.debug("AllStak: could not claim the records of {}", dead, e);
       return 0;
+    }
+  }
+
+  /**
+   * An owner whose lock file is gone may still run (see {@link OwnerLocks}): its records are left
+   * alone, unless its heartbeat is older than the store keeps anything, when they are dropped.
+   */
+  private void dropIfSilent(String someOwner) throws IOException {
+    Path lockFile = settings.directory.resolve(someOwner + ".lock");
+    if (Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)
+        || clock.currentTimeMillis() - readAlive(someOwner) <= settings.maxAgeMillis) {
+      return;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, someOwner + ".*")) {
+      for (Path p : files) {
+        if (StoreFiles.deleteQuietly(p) && SESSION_FILE.matcher(p.getFileName().toString()).matches()) {
+          counters.droppedAge.incrementAndGet();
+          entries.decrementAndGet();
+        }
+      }
     }
   }
 
@@ -688,16 +674,12 @@ public final class SessionStore {
       }
     }
     Path lockFile = settings.directory.resolve(o.owner + ".lock");
-    if (!Files.exists(lockFile)) {
+    if (!Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)) {
       o.others.forEach(StoreFiles::deleteQuietly);
       return;
     }
-    if (!PROBING.add(lockFile)) {
-      return;
-    }
-    try (FileChannel ch = StoreFiles.open(lockFile, StandardOpenOption.WRITE)) {
-      FileLock l = ch.tryLock();
-      if (l != null) {
+    try (OwnerLocks.Held held = OwnerLocks.tryLock(lockFile)) {
+      if (held != null) {
         for (Path p : o.others) {
           if (!p.equals(lockFile)) {
             StoreFiles.deleteQuietly(p);
@@ -705,10 +687,8 @@ public final class SessionStore {
         }
         StoreFiles.deleteQuietly(lockFile);
       }
-    } catch (IOException | OverlappingFileLockException e) {
+    } catch (IOException e) {
       log.debug("AllStak: could not check the store owner {}", o.owner, e);
-    } finally {
-      PROBING.remove(lockFile);
     }
   }
 
@@ -959,6 +939,9 @@ public final class SessionStore {
         }
         if (released == null) {
           released = OwnerId.released();
+          // Its lock file first, never locked: a prober takes only an existing lock file.
+          StoreFiles.open(settings.directory.resolve(released + ".lock"), StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE).close();
         }
         StoreFiles.move(p, sessionFile(released, m.group(2)));
       }
@@ -967,21 +950,10 @@ public final class SessionStore {
   }
 
   private void releaseLock(boolean deleteFile) {
-    try {
-      if (lock != null) {
-        lock.release();
-      }
-      if (lockChannel != null) {
-        lockChannel.close();
-      }
-    } catch (IOException | RuntimeException e) {
-      log.debug("AllStak: could not release the session store lock", e);
-    } finally {
-      if (deleteFile && owner != null) {
-        StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".lock"));
-      }
-      lock = null;
-      lockChannel = null;
+    OwnLock l = ownLock;
+    ownLock = null;
+    if (l != null) {
+      l.release(deleteFile);
     }
   }
 

@@ -29,10 +29,14 @@
  * <ol>
  *   <li>Only the owner creates, rewrites or deletes files named after it, while it holds its lock;
  *       the exception is a claimer, below, who holds that same lock.
- *   <li>A process that finds records of another owner opens that owner's lock file and calls
- *       {@code tryLock}. Failure means the owner is alive: its records are left alone. Success
- *       means it is dead (the OS drops the lock of a dead process), and this process is now its
- *       only claimer: {@code tryLock} is exclusive across processes.
+ *   <li>A process that finds records of another owner opens that owner's existing lock file (never
+ *       creating it) and calls {@code tryLock}. Failure means the owner is alive: its records are
+ *       left alone. Success means it is dead (the OS drops the lock of a dead process), and this
+ *       process is now its only claimer: {@code tryLock} is exclusive across processes.
+ *   <li>A missing lock file proves nothing: a cleaner of old files may have removed it while its
+ *       owner runs, and the owner makes a new one at its next heartbeat ({@link
+ *       dev.allstak.internal.store.OwnLock}). An owner without a lock file is left alone; only
+ *       when its heartbeat is also older than the store's age bound are its records dropped.
  *   <li>Holding it, the claimer freezes each record's end into the record (status {@code abnormal},
  *       or {@code crashed} when a crash was recorded; {@code durationMs} = last alive minus start)
  *       and renames the file to its own name, an atomic step. The record is now the claimer's;
@@ -45,9 +49,12 @@
  * </ol>
  *
  * <p>Within one JVM, closing any channel on a file drops every lock the JVM holds on it (POSIX
- * record locks belong to the process). So a store never opens the lock file of an owner from its
- * own JVM: it tells them apart by the pid and JVM start time in the owner's name. A store that is
- * closed with records left (an end the backend did not take) renames them to a released owner with
- * no lock held, which any store, in this JVM or another, then claims.
+ * record locks belong to the process), whichever class loader's copy of the SDK opened it. So a
+ * store never opens the lock file of an owner from its own JVM (it tells them apart by the pid and
+ * JVM start time in the owner's name), and every lock file in use in the JVM, an owner's own or one
+ * being probed, is registered in a JVM-wide set shared by all class loaders before it is opened; a
+ * registered file is not opened again ({@link dev.allstak.internal.store.OwnerLocks}). A store that
+ * is closed with records left (an end the backend did not take) renames them to a released owner
+ * whose lock file it creates and never locks, which any store, in this JVM or another, then claims.
  */
 package dev.allstak.internal.store;
