@@ -408,10 +408,12 @@ public final class SessionStore {
       }
       Path dir = settings.directory;
       try {
-        StoreFiles.createDirectories(dir);
+        List<Path> folders = StoreFolder.create(dir);
         jvm = OwnerId.thisJvm();
         owner = OwnerId.newOwner(jvm);
-        ownLock = OwnLock.create(dir.resolve(owner + ".lock"));
+        Path lockFile = dir.resolve(owner + ".lock");
+        ownLock = OwnLock.create(lockFile);
+        StoreFolder.vet(folders, StoreFolder.ownerOf(lockFile));
         writeAlive();
         state = OPEN;
         log.debug("AllStak: session store open in {} as {}", dir, owner);
@@ -513,6 +515,9 @@ public final class SessionStore {
     long total = 0;
     try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory)) {
       for (Path p : files) {
+        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          continue; // a symbolic link or a folder is never ours: not followed, not touched
+        }
         String name = p.getFileName().toString();
         Matcher m;
         if ((m = SESSION_FILE.matcher(name)).matches() && validOwner(m.group(1))
@@ -568,6 +573,9 @@ public final class SessionStore {
       try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, dead + ".*")) {
         for (Path p : files) {
           Matcher m = SESSION_FILE.matcher(p.getFileName().toString());
+          if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            continue;
+          }
           if (m.matches() && m.group(1).equals(dead)) {
             sessions.add(p);
           } else if (!p.equals(lockFile)) {

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
@@ -30,20 +31,12 @@ final class StoreFiles {
 
   private StoreFiles() {}
 
-  /** Creates {@code dir} and its missing parents, readable by the owner only where POSIX allows. */
-  static void createDirectories(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      return;
-    }
+  /** Creates the folder {@code dir} (not its parents), readable by the owner only where POSIX allows. */
+  static void createDirectory(Path dir) throws IOException {
     try {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
     } catch (UnsupportedOperationException e) {
-      Files.createDirectories(dir);
-    } catch (FileAlreadyExistsException e) {
-      // Another process made it between the check and here.
-      if (!Files.isDirectory(dir)) {
-        throw e;
-      }
+      Files.createDirectory(dir);
     }
   }
 
@@ -93,7 +86,8 @@ final class StoreFiles {
 
   /** The file's bytes, or null when it is gone or larger than {@code max}. */
   static byte[] readAtMost(Path file, int max) throws IOException {
-    try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ)) {
+    // Never through a symbolic link: a link planted in the folder could make us read any file.
+    try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
       long size = ch.size();
       if (size > max) {
         return null;

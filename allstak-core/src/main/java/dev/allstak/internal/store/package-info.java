@@ -19,6 +19,11 @@
  *       the writer's own and renamed over the record, so a crash leaves the old or the new record.
  * </ul>
  *
+ * <p>The folders are trusted only when private: {@code sessions-v1}, the partition and any folder
+ * the store created must be real folders of the process's user that no one else can write ({@link
+ * dev.allstak.internal.store.StoreFolder}); otherwise the store keeps nothing. No symbolic link in
+ * the partition is ever followed.
+ *
  * <h2>Why the owner holds one lock, not one per record</h2>
  *
  * <p>One process may have many sessions open (one per HTTP user session): a lock per record would

@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +33,14 @@ import org.junit.jupiter.api.io.TempDir;
 class OwnerLockProcessTest {
   private static final Duration BOOT = Duration.ofSeconds(30);
 
-  @TempDir Path dir;
+  @TempDir Path cache;
+  private Path dir;
   private final List<Runnable> cleanups = new ArrayList<>();
+
+  @BeforeEach
+  void partition() {
+    dir = cache.resolve(StoreSettings.LAYOUT).resolve("0123456789abcdef");
+  }
 
   @AfterEach
   void tearDown() {
