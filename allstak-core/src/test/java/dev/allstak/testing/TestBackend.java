@@ -58,6 +58,7 @@ public final class TestBackend implements AutoCloseable {
   private final List<Received> received = new ArrayList<>();
   private volatile int status = 202;
   private volatile boolean hang;
+  private volatile long answerDelayMillis;
 
   /** Starts on a free port of the loopback address. */
   public TestBackend() throws IOException {
@@ -74,7 +75,8 @@ public final class TestBackend implements AutoCloseable {
           return new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE);
         }
         Integer next = nextStatuses.poll();
-        return new MockResponse().setResponseCode(next != null ? next : status).setBody(ACCEPTED_BODY);
+        return new MockResponse().setResponseCode(next != null ? next : status).setBody(ACCEPTED_BODY)
+            .setHeadersDelay(answerDelayMillis, TimeUnit.MILLISECONDS);
       }
     });
     server.start(InetAddress.getLoopbackAddress(), port);
@@ -98,6 +100,12 @@ public final class TestBackend implements AutoCloseable {
     for (int code : codes) {
       nextStatuses.add(code);
     }
+    return this;
+  }
+
+  /** Answers every later request {@code delay} after it arrived (0: at once), as a distant backend does. */
+  public TestBackend answerAfter(Duration delay) {
+    this.answerDelayMillis = delay.toMillis();
     return this;
   }
 

@@ -275,6 +275,9 @@ public final class SessionStore {
    * could not be delivered, its end is written into the record at once, to be sent later.
    */
   void ended(SessionInfo info, SessionStatus status, long durationMs, Outcome outcome) {
+    if (outcome == Outcome.FAILED && endLater(info, status, durationMs)) {
+      return;
+    }
     LiveRecord r = live.remove(info.id());
     if (outcome != Outcome.FAILED) {
       if (r != null) {
@@ -308,6 +311,29 @@ public final class SessionStore {
         persistPending(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size);
       }
     }
+  }
+
+  /**
+   * A user session's end that was not delivered: kept in memory with its status and duration and
+   * written as a pending end by the store's thread (or at close), so that the thread that gave up
+   * (a request thread when the post queue is full, or shutdown) does no I/O. False when the store
+   * cannot take it this way.
+   */
+  private boolean endLater(SessionInfo info, SessionStatus status, long durationMs) {
+    LiveRecord r = live.get(info.id());
+    if (r == null || r.source.durableStart || closeRequested) {
+      return false;
+    }
+    synchronized (r) {
+      if (r.ended) {
+        return false;
+      }
+      r.unsentEnd = status;
+      r.unsentEndDurationMs = Math.max(0, durationMs);
+      r.dirty = true;
+    }
+    wake();
+    return true;
   }
 
   private void persistPending(SessionRecord rec, Path existing, long existingSize) {
@@ -457,6 +483,13 @@ public final class SessionStore {
         return;
       }
       r.dirty = false;
+      if (r.unsentEnd != null) {
+        r.ended = true;
+        live.remove(r.info.id(), r);
+        persistPending(r.snapshot(clock.currentTimeMillis(), r.errorCount()).withEnd(r.unsentEnd,
+            r.unsentEndDurationMs), r.file, r.size);
+        return;
+      }
       long errors = r.errorCount();
       int reserved = -1;
       try {
@@ -913,9 +946,17 @@ public final class SessionStore {
         long now = clock.currentTimeMillis();
         for (LiveRecord r : live.values()) {
           synchronized (r) {
-            if (!r.ended && r.onDisk()) {
+            if (!r.ended && (r.onDisk() || r.unsentEnd != null)) {
               try {
-                SessionRecord rec = r.snapshot(now, r.errorCount()).endedByDeath(now);
+                SessionRecord open = r.snapshot(now, r.errorCount());
+                // An end that could not be posted keeps its status and duration; a session still
+                // open is over now, as if its process had died.
+                SessionRecord rec = r.unsentEnd != null
+                    ? open.withEnd(r.unsentEnd, r.unsentEndDurationMs)
+                    : open.endedByDeath(now);
+                if (!r.onDisk()) {
+                  r.file = sessionFile(owner, r.info.id());
+                }
                 StoreFiles.writeAtomically(r.file, temp(r.info.id()), rec.toJson(), true);
               } catch (IOException e) {
                 writeFailed("keep a session open at close", e);

@@ -480,8 +480,9 @@ class SessionStoreTest {
     return store;
   }
 
+  /** A tracker of the application's session (its start and an undelivered end are written at once). */
   private static DefaultSessionTracker tracker(SessionStore store, RecordingTransport transport) {
-    StoreEvents events = store.eventsFor(SessionEvents.NONE);
+    StoreEvents events = store.eventsForApplication(SessionEvents.NONE);
     DefaultSessionTracker tracker = new DefaultSessionTracker(transport, Clock.SYSTEM, Runnable::run, events,
         TimeUnit.SECONDS.toNanos(2), "app@1.0.0", "prod");
     events.countErrorsOf(tracker);
