@@ -65,6 +65,13 @@ public final class SessionStore {
   /** A starting owner creates its lock file and then locks it: never probe a lock file this young. */
   static final long ORPHAN_MIN_AGE_MILLIS = TimeUnit.MINUTES.toMillis(1);
 
+  /**
+   * Records of one dead owner claimed at a time. The next batch is claimed once these are sent, so a
+   * start of many dead sessions neither freezes them all before sending the first nor leaves many
+   * claimed and unsent should this process die too.
+   */
+  static final int CLAIM_BATCH = 16;
+
   private static final Pattern SESSION_FILE = Pattern.compile("([0-9a-z-]+)\\.([0-9a-f-]{36})\\.json");
   private static final Pattern TEMP_FILE = Pattern.compile("([0-9a-z-]+)\\.[0-9a-z-]+\\.[0-9]+\\.tmp");
   private static final Pattern OWNER_FILE = Pattern.compile("([0-9a-z-]+)\\.(lock|alive)");
@@ -96,6 +103,8 @@ public final class SessionStore {
   /** When close() must be done (nanoTime); set once, before closeRequested. */
   private volatile long closeDeadlineNanos;
   private volatile boolean dirtyHint;
+  /** A scan left a dead owner's records for a later batch: scan again once the pending are sent. */
+  private volatile boolean moreToClaim;
   private volatile Thread worker;
   private ThreadPoolExecutor delivery;
 
@@ -402,7 +411,8 @@ public final class SessionStore {
           heartbeat();
           nextBeat = now + settings.heartbeatNanos;
         }
-        if (now - nextScan >= 0) {
+        if (now - nextScan >= 0 || (moreToClaim && pending.isEmpty())) {
+          moreToClaim = false;
           scan();
           nextScan = clock.nanoTime() + settings.rescanNanos;
         }
@@ -617,10 +627,15 @@ public final class SessionStore {
         }
       }
       int ended = 0;
-      for (Path p : sessions) {
+      for (Path p : sessions.subList(0, Math.min(sessions.size(), CLAIM_BATCH))) {
         if (claimRecord(p, ownerAlive)) {
           ended++;
         }
+      }
+      if (sessions.size() > CLAIM_BATCH) {
+        // The rest stays the dead owner's, lock file and heartbeat included, for the next batch.
+        moreToClaim = true;
+        return ended;
       }
       for (Path p : others) {
         StoreFiles.deleteQuietly(p);
@@ -839,7 +854,9 @@ public final class SessionStore {
       rec = rec.withStartDelivered();
       p.record = rec;
       try {
-        StoreFiles.writeAtomically(p.file, temp(rec.info.id()), rec.toJson(), true);
+        // Noted before the end goes, so that only the end is left to send should this process die;
+        // without fsync, so the end follows the start's answer at once (see package-info).
+        StoreFiles.writeAtomically(p.file, temp(rec.info.id()), rec.toJson(), false);
       } catch (IOException e) {
         writeFailed("note a delivered start", e);
       }

@@ -333,6 +333,54 @@ class SessionStoreTest {
   }
 
   @Test
+  void deadOwnersRecordsAreClaimedInSmallBatchesAndEachSentOnce() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    SessionRecord[] dead = new SessionRecord[SessionStore.CLAIM_BATCH * 2 + 8];
+    for (int i = 0; i < dead.length; i++) {
+      dead[i] = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, i % 2 == 0);
+    }
+    writeDeadOwner(dir, 0, dead);
+    RecordingTransport transport = new RecordingTransport().hang();
+    SessionStore store = store(dir, transport, s -> s);
+
+    Await.until("a first send is under way", WAIT, () -> !transport.all().isEmpty());
+    assertThat(filesOf(dir, DEAD).stream().filter(n -> n.endsWith(".json")))
+        .as("claimed one batch, not all, before sending the first")
+        .hasSize(dead.length - SessionStore.CLAIM_BATCH);
+    transport.release();
+
+    Await.until("all ends are delivered", WAIT, () -> store.counters().delivered() == dead.length);
+    for (SessionRecord r : dead) {
+      assertThat(transport.sent(END_PATH, r.info.id(), Outcome.DELIVERED)).hasSize(1);
+      assertThat(transport.sent(START_PATH, r.info.id(), Outcome.DELIVERED)).hasSize(r.startDelivered ? 0 : 1);
+    }
+    assertThat(store.counters().recovered()).isEqualTo(dead.length);
+    assertThat(filesOf(dir, DEAD)).as("the dead owner is gone").isEmpty();
+  }
+
+  @Test
+  void startAcceptedBeforeTheEndFailedIsNotSentAgainByTheNextStore() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    SessionRecord lost = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, false);
+    writeDeadOwner(dir, 0, lost);
+    RecordingTransport endDown = new RecordingTransport().answer(path -> path.equals(END_PATH) ? Outcome.FAILED
+        : Outcome.DELIVERED);
+    SessionStore first = store(dir, endDown, s -> s);
+    endDown.await(END_PATH, 1, WAIT);
+    first.close(TimeUnit.SECONDS.toNanos(5));
+
+    RecordingTransport up = new RecordingTransport();
+    SessionStore next = store(dir, up, s -> s);
+
+    Await.until("the end is delivered", WAIT, () -> next.counters().delivered() == 1);
+    assertThat(endDown.sent(START_PATH, lost.info.id(), Outcome.DELIVERED)).hasSize(1);
+    assertThat(up.sent(START_PATH)).as("the accepted start is not sent again").isEmpty();
+    assertThat(up.sent(END_PATH, lost.info.id(), Outcome.DELIVERED)).hasSize(1);
+  }
+
+  @Test
   void closedStoreHandsItsUndeliveredEndToTheNextStoreEvenInTheSameJvm() throws Exception {
     Path dir = dir();
     RecordingTransport down = new RecordingTransport().answer(END_PATH, Outcome.FAILED);
