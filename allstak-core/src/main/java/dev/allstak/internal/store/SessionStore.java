@@ -103,6 +103,8 @@ public final class SessionStore {
   /** When close() must be done (nanoTime); set once, before closeRequested. */
   private volatile long closeDeadlineNanos;
   private volatile boolean dirtyHint;
+  /** The application session's record, written by init without fsync: the store's thread syncs it. */
+  private volatile LiveRecord unsyncedStart;
   /** A scan left a dead owner's records for a later batch: scan again once the pending are sent. */
   private volatile boolean moreToClaim;
   private volatile Thread worker;
@@ -245,6 +247,9 @@ public final class SessionStore {
     live.put(info.id(), r);
     if (source.durableStart && open()) {
       write(r);
+      // Against a power cut too, but not on init's thread: the store's thread fsyncs it next.
+      unsyncedStart = r;
+      wake();
       return;
     }
     wake();
@@ -358,6 +363,7 @@ public final class SessionStore {
         reserved = data.length;
       }
       StoreFiles.writeAtomically(file, temp(rec.info.id()), data, true);
+      StoreFiles.syncDirectory(settings.directory);
       if (existing != null) {
         bytes.addAndGet(data.length - existingSize);
       }
@@ -405,6 +411,7 @@ public final class SessionStore {
         if (dirtyHint) {
           dirtyHint = false;
           flushDirty();
+          syncStart();
         }
         now = clock.nanoTime();
         if (now - nextBeat >= 0) {
@@ -470,6 +477,20 @@ public final class SessionStore {
     for (LiveRecord r : live.values()) {
       if (r.dirty) {
         write(r);
+      }
+    }
+  }
+
+  /** Makes the application session's record, written by init, survive a power cut. */
+  private void syncStart() {
+    LiveRecord r = unsyncedStart;
+    if (r == null) {
+      return;
+    }
+    unsyncedStart = null;
+    synchronized (r) {
+      if (!r.ended && r.onDisk() && StoreFiles.syncFile(r.file)) {
+        StoreFiles.syncDirectory(settings.directory);
       }
     }
   }
@@ -631,6 +652,10 @@ public final class SessionStore {
         if (claimRecord(p, ownerAlive)) {
           ended++;
         }
+      }
+      if (!sessions.isEmpty()) {
+        // The frozen ends (each fsynced) under their new names, once for the batch.
+        StoreFiles.syncDirectory(settings.directory);
       }
       if (sessions.size() > CLAIM_BATCH) {
         // The rest stays the dead owner's, lock file and heartbeat included, for the next batch.
@@ -984,6 +1009,7 @@ public final class SessionStore {
         }
         live.clear();
         handOff();
+        StoreFiles.syncDirectory(settings.directory);
         StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".alive"));
         StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".lock"));
       } catch (IOException | RuntimeException e) {

@@ -5,9 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.LinkOption;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -72,6 +71,31 @@ final class StoreFiles {
       if (!moved) {
         deleteQuietly(temp);
       }
+    }
+  }
+
+  /**
+   * Makes {@code file}'s content durable ({@code fsync}); false when it could not. Never throws.
+   */
+  static boolean syncFile(Path file) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      ch.force(true);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Makes the names in {@code dir} durable ({@code fsync} of the folder), so that a file created or
+   * renamed there survives a power cut; does nothing where folders cannot be opened (Windows, whose
+   * renames are durable with the file). Never throws.
+   */
+  static void syncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      // Not supported here: nothing more can be done.
     }
   }
 
