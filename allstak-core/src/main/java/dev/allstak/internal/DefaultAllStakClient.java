@@ -82,7 +82,7 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
     this.store = store;
     // Listeners and counters see every session; the store, outermost, keeps one record per session.
     SessionEvents clientEvents = new ClientSessionEvents(counters, config.sessionListeners(), pipeline, events);
-    StoreEvents storeEvents = store.eventsFor(clientEvents);
+    StoreEvents storeEvents = store.eventsForApplication(clientEvents);
     this.tracker = new DefaultSessionTracker(transport, clock, sessionExecutor, storeEvents,
         config.shutdownTimeout().toNanos(), config.release(), config.environment());
     storeEvents.countErrorsOf(tracker);

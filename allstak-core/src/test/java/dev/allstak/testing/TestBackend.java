@@ -59,6 +59,7 @@ public final class TestBackend implements AutoCloseable {
   private final List<Received> received = new ArrayList<>();
   private volatile int status = 202;
   private volatile boolean hang;
+  private volatile long answerDelayMillis;
 
   /** Starts on a free port of the loopback address. */
   public TestBackend() throws IOException {
@@ -77,7 +78,7 @@ public final class TestBackend implements AutoCloseable {
         Integer next = nextStatuses.poll();
         MockResponse answer = new MockResponse().setResponseCode(next != null ? next : status).setBody(ACCEPTED_BODY);
         Duration held = nextHolds.poll();
-        return held == null ? answer : answer.setHeadersDelay(held.toMillis(), TimeUnit.MILLISECONDS);
+        return answer.setHeadersDelay(held != null ? held.toMillis() : answerDelayMillis, TimeUnit.MILLISECONDS);
       }
     });
     server.start(InetAddress.getLoopbackAddress(), port);
@@ -107,6 +108,12 @@ public final class TestBackend implements AutoCloseable {
   /** Holds the answer to the next request for {@code time} (the request itself is recorded at once). */
   public TestBackend holdNext(Duration time) {
     nextHolds.add(time);
+    return this;
+  }
+
+  /** Answers every later request {@code delay} after it arrived (0: at once), as a distant backend does. */
+  public TestBackend answerAfter(Duration delay) {
+    this.answerDelayMillis = delay.toMillis();
     return this;
   }
 

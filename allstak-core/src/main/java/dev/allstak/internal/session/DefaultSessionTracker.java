@@ -213,6 +213,36 @@ public final class DefaultSessionTracker implements SessionTracker {
     }
   }
 
+  /**
+   * Ends the session without posting anything, for an end that could not be posted (its queue was
+   * full, or shutdown came first): the events get its status and its duration up to {@code
+   * activeUntilNanos} as not delivered, and the session store keeps it to deliver later. A start
+   * not yet sent is not sent now either.
+   */
+  public void endUnsent(long activeUntilNanos) {
+    try {
+      if (current.get() == null && current.compareAndSet(null, NEVER_STARTED)) {
+        return;
+      }
+      Session session = current.get();
+      SessionStatus finalStatus = session.markEnded(null);
+      if (finalStatus == null) {
+        return;
+      }
+      session.abortStart.countDown();
+      try {
+        long durationMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(activeUntilNanos - session.startNanos));
+        notify(() -> events.onEnd(session.info, finalStatus, durationMs, Outcome.FAILED));
+      } finally {
+        session.endDone.countDown();
+      }
+    } catch (Throwable t) {
+      rethrowIfFatal(t);
+      log.warn("AllStak: could not end the session", t);
+    }
+  }
+
+
   /** Delivers the end (the start first when it failed); null when the start's owner took the end over. */
   private Outcome deliverEnd(Session session, SessionStatus status, long durationMs, long deadlineNanos) {
     session.abortStart.countDown();

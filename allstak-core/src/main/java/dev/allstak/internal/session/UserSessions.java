@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * <p>Starts and ends are posted by {@value #THREADS} daemon threads ({@code allstak-user-session})
  * from a queue of {@value #QUEUE_CAPACITY} tasks, so that no request thread ever waits on the
  * network. FIFO order puts a session's start before its end; an end waits for its start as the
- * application's session does. When the queue is full a start is left for the end to send, and an
- * end is dropped and counted.
+ * application's session does. When the queue is full a start is left for the end to send; an end
+ * that the queue cannot take, or that is still queued or in flight when {@link #close} runs out of
+ * time, is handed to the session store with its status and duration ({@link
+ * DefaultSessionTracker#endUnsent}), which delivers it later, from this process or the next.
  *
  * <p>Errors captured through a session go to the {@link ErrorSink} with that session's id and user
  * id, never the application's.
@@ -37,6 +39,8 @@ public final class UserSessions {
   private static final Logger log = LoggerFactory.getLogger(UserSessions.class);
   static final int THREADS = 2;
   static final int QUEUE_CAPACITY = 4096;
+  /** How long close() waits for interrupted posts to give up and hand their ends to the store. */
+  static final long IN_FLIGHT_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final Transport transport;
   private final Clock clock;
@@ -107,7 +111,7 @@ public final class UserSessions {
     return open.size();
   }
 
-  /** User session ends dropped because the queue was full. */
+  /** User session ends the queue could not take: handed to the session store unsent. */
   public long droppedEnds() {
     return droppedEnds.get();
   }
@@ -121,7 +125,8 @@ public final class UserSessions {
 
   /**
    * Ends every open session and waits until {@code deadlineNanos} for the queued starts and ends
-   * to be posted; whatever is left then is abandoned. Later sessions do nothing.
+   * to be posted; ends still queued then are handed to the session store unsent, and posts in
+   * flight are interrupted (their ends go to the store too). Later sessions do nothing.
    */
   public void close(long deadlineNanos) {
     closed = true;
@@ -132,22 +137,55 @@ public final class UserSessions {
       if (remaining > 0 && executor.awaitTermination(remaining, TimeUnit.NANOSECONDS)) {
         return;
       }
+      int unsent = 0;
+      for (Runnable queued : executor.shutdownNow()) {
+        if (queued instanceof EndTask) {
+          ((EndTask) queued).unsent();
+          unsent++;
+        }
+      }
+      // An interrupted post gives up at once; its end reaches the store before the store closes.
+      executor.awaitTermination(IN_FLIGHT_GRACE_NANOS, TimeUnit.NANOSECONDS);
+      log.debug("AllStak: shutdownTimeout reached with user session posts in flight; {} queued ends kept "
+          + "for later", unsent);
     } catch (InterruptedException e) {
+      executor.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    int abandoned = executor.shutdownNow().size();
-    log.debug("AllStak: shutdownTimeout reached with user session posts in flight; {} queued dropped", abandoned);
   }
 
   private void ended(Handle handle, long activeUntilNanos) {
     open.remove(handle);
+    EndTask task = new EndTask(handle.tracker, activeUntilNanos);
     try {
-      executor.execute(() -> handle.tracker.end(null, activeUntilNanos, clock.nanoTime() + shutdownTimeoutNanos));
+      executor.execute(task);
     } catch (RejectedExecutionException e) {
       if (!executor.isShutdown()) {
         droppedEnds.incrementAndGet();
-        droppedLog.failure("AllStak: {} user session posts are queued; a session end was dropped", QUEUE_CAPACITY);
+        droppedLog.failure("AllStak: {} user session posts are queued; a session end is kept for later",
+            QUEUE_CAPACITY);
       }
+      task.unsent();
+    }
+  }
+
+  /** Posts one session's end; or, when it cannot be posted, hands it to the store as it stands. */
+  private final class EndTask implements Runnable {
+    private final DefaultSessionTracker tracker;
+    private final long activeUntilNanos;
+
+    EndTask(DefaultSessionTracker tracker, long activeUntilNanos) {
+      this.tracker = tracker;
+      this.activeUntilNanos = activeUntilNanos;
+    }
+
+    @Override
+    public void run() {
+      tracker.end(null, activeUntilNanos, clock.nanoTime() + shutdownTimeoutNanos);
+    }
+
+    void unsent() {
+      tracker.endUnsent(activeUntilNanos);
     }
   }
 

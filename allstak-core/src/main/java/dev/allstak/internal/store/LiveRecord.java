@@ -23,6 +23,12 @@ final class LiveRecord {
 
   // Guarded by this.
   boolean ended;
+  /**
+   * The end of a session whose end could not be posted, waiting for the store's thread to write it
+   * as a pending end; null while none.
+   */
+  SessionStatus unsentEnd;
+  long unsentEndDurationMs;
   Path file;
   long size;
   /** Read by the heartbeat without the monitor. */

@@ -4,7 +4,7 @@ import dev.allstak.SessionStatus;
 import dev.allstak.internal.Json;
 import dev.allstak.internal.session.SessionInfo;
 import java.io.IOException;
-import java.util.LinkedHashMap;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -63,25 +63,51 @@ final class SessionRecord {
         Math.max(0, lastSeen - info.startedAtMillis()));
   }
 
-  byte[] toJson() throws IOException {
-    Map<String, Object> n = new LinkedHashMap<>();
-    n.put("v", VERSION);
-    n.put("sessionId", info.id());
-    n.put("release", info.release());
-    n.put("environment", info.environment());
-    n.put("userId", info.userId());
-    n.put("startedAt", info.startedAtMillis());
-    n.put("status", status.wireValue());
-    n.put("errors", errors);
-    n.put("lastAlive", lastAliveMillis);
-    n.put("startDelivered", startDelivered);
+  /**
+   * The record as JSON, written by hand: the application session's record is written on init's
+   * thread, where loading Jackson's generator (tens of ms on a cold, busy JVM) would delay boot.
+   */
+  byte[] toJson() {
+    StringBuilder b = new StringBuilder(256);
+    b.append("{\"v\":").append(VERSION);
+    text(b, "sessionId", info.id());
+    text(b, "release", info.release());
+    text(b, "environment", info.environment());
+    text(b, "userId", info.userId());
+    b.append(",\"startedAt\":").append(info.startedAtMillis());
+    text(b, "status", status.wireValue());
+    b.append(",\"errors\":").append(errors);
+    b.append(",\"lastAlive\":").append(lastAliveMillis);
+    b.append(",\"startDelivered\":").append(startDelivered);
     if (endStatus != null) {
-      Map<String, Object> end = new LinkedHashMap<>();
-      end.put("status", endStatus.wireValue());
-      end.put("durationMs", durationMs);
-      n.put("end", end);
+      b.append(",\"end\":{\"status\":\"").append(endStatus.wireValue()).append("\",\"durationMs\":")
+          .append(durationMs).append('}');
     }
-    return Json.write(n);
+    return b.append('}').toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Appends {@code ,"name":"value"} with JSON's escapes; nothing when the value is null. */
+  private static void text(StringBuilder b, String name, String value) {
+    if (value == null) {
+      return;
+    }
+    b.append(",\"").append(name).append("\":\"");
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+        String hex = Integer.toHexString(c);
+        b.append("\\u");
+        for (int pad = hex.length(); pad < 4; pad++) {
+          b.append('0');
+        }
+        b.append(hex);
+      } else {
+        b.append(c);
+      }
+    }
+    b.append('"');
   }
 
   /**

@@ -11,12 +11,10 @@ import dev.allstak.internal.session.SessionPayloads;
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -67,11 +65,11 @@ public final class SessionStore {
   static final long ORPHAN_MIN_AGE_MILLIS = TimeUnit.MINUTES.toMillis(1);
 
   /**
-   * Lock files a store of this class loader is probing: a second probe of the same file from this
-   * JVM would fail with OverlappingFileLockException, and closing its channel would drop the first
-   * probe's lock at the OS level.
+   * Records of one dead owner claimed at a time. The next batch is claimed once these are sent, so a
+   * start of many dead sessions neither freezes them all before sending the first nor leaves many
+   * claimed and unsent should this process die too.
    */
-  private static final Set<Path> PROBING = ConcurrentHashMap.newKeySet();
+  static final int CLAIM_BATCH = 16;
 
   private static final Pattern SESSION_FILE = Pattern.compile("([0-9a-z-]+)\\.([0-9a-f-]{36})\\.json");
   private static final Pattern TEMP_FILE = Pattern.compile("([0-9a-z-]+)\\.[0-9a-z-]+\\.[0-9]+\\.tmp");
@@ -104,14 +102,17 @@ public final class SessionStore {
   /** When close() must be done (nanoTime); set once, before closeRequested. */
   private volatile long closeDeadlineNanos;
   private volatile boolean dirtyHint;
+  /** The application session's record, written by init without fsync: the store's thread syncs it. */
+  private volatile LiveRecord unsyncedStart;
+  /** A scan left a dead owner's records for a later batch: scan again once the pending are sent. */
+  private volatile boolean moreToClaim;
   private volatile Thread worker;
   private ThreadPoolExecutor delivery;
 
   // Set once by open(), under openLock; read after state became OPEN.
   private String jvm;
   private String owner;
-  private FileChannel lockChannel;
-  private FileLock lock;
+  private OwnLock ownLock;
 
   SessionStore(StoreSettings settings, Transport transport, Clock clock) {
     this.settings = settings;
@@ -146,9 +147,21 @@ public final class SessionStore {
     return new SessionStore(StoreSettings.off("disabled"), null, Clock.SYSTEM);
   }
 
-  /** The events to give one tracker: they feed this store, then {@code next}. */
+  /**
+   * The events to give one user session's tracker: they feed this store, then {@code next}. The
+   * session's record is written by the store's thread: a request thread never waits for the disk.
+   */
   public StoreEvents eventsFor(SessionEvents next) {
-    return new StoreEvents(this, next);
+    return new StoreEvents(this, next, false);
+  }
+
+  /**
+   * The events to give the application session's tracker: as {@link #eventsFor}, but its start
+   * opens the store and writes the record on the calling thread (init's), so that a process killed
+   * the moment {@code init} returns is still reported by the next start.
+   */
+  public StoreEvents eventsForApplication(SessionEvents next) {
+    return new StoreEvents(this, next, true);
   }
 
   /** What this store did and dropped. */
@@ -159,6 +172,11 @@ public final class SessionStore {
   /** Whether records reach the disk: false when off, when the folder failed, and after close. */
   public boolean isPersisting() {
     return state == OPEN && !closeRequested;
+  }
+
+  /** This store's owner id once open, else null. */
+  String owner() {
+    return owner;
   }
 
   /** The partition folder, or null when the store is off. */
@@ -214,13 +232,25 @@ public final class SessionStore {
 
   // ---- Called by the tracker's events ---------------------------------------------------------
 
-  /** A session opened on the host's thread: remembered in memory; the writer puts it on disk. */
+  /**
+   * A session opened on the host's thread: remembered in memory, and put on disk by the store's
+   * thread; or, for a durable start (the application's session, on init's thread), opened and
+   * written here, without fsync: a killed process's page cache still reaches the disk.
+   */
   void opened(SessionInfo info, StoreEvents source) {
     int s = state;
     if (s == MEMORY_ONLY || s == CLOSED || closeRequested) {
       return;
     }
-    live.put(info.id(), new LiveRecord(info, source));
+    LiveRecord r = new LiveRecord(info, source);
+    live.put(info.id(), r);
+    if (source.durableStart && open()) {
+      write(r);
+      // Against a power cut too, but not on init's thread: the store's thread fsyncs it next.
+      unsyncedStart = r;
+      wake();
+      return;
+    }
     wake();
   }
 
@@ -258,6 +288,9 @@ public final class SessionStore {
    * could not be delivered, its end is written into the record at once, to be sent later.
    */
   void ended(SessionInfo info, SessionStatus status, long durationMs, Outcome outcome) {
+    if (outcome == Outcome.FAILED && endLater(info, status, durationMs)) {
+      return;
+    }
     LiveRecord r = live.remove(info.id());
     if (outcome != Outcome.FAILED) {
       if (r != null) {
@@ -293,6 +326,29 @@ public final class SessionStore {
     }
   }
 
+  /**
+   * A user session's end that was not delivered: kept in memory with its status and duration and
+   * written as a pending end by the store's thread (or at close), so that the thread that gave up
+   * (a request thread when the post queue is full, or shutdown) does no I/O. False when the store
+   * cannot take it this way.
+   */
+  private boolean endLater(SessionInfo info, SessionStatus status, long durationMs) {
+    LiveRecord r = live.get(info.id());
+    if (r == null || r.source.durableStart || closeRequested) {
+      return false;
+    }
+    synchronized (r) {
+      if (r.ended) {
+        return false;
+      }
+      r.unsentEnd = status;
+      r.unsentEndDurationMs = Math.max(0, durationMs);
+      r.dirty = true;
+    }
+    wake();
+    return true;
+  }
+
   private void persistPending(SessionRecord rec, Path existing, long existingSize) {
     Path file = existing != null ? existing : sessionFile(owner, rec.info.id());
     int reserved = -1;
@@ -306,6 +362,7 @@ public final class SessionStore {
         reserved = data.length;
       }
       StoreFiles.writeAtomically(file, temp(rec.info.id()), data, true);
+      StoreFiles.syncDirectory(settings.directory);
       if (existing != null) {
         bytes.addAndGet(data.length - existingSize);
       }
@@ -353,13 +410,15 @@ public final class SessionStore {
         if (dirtyHint) {
           dirtyHint = false;
           flushDirty();
+          syncStart();
         }
         now = clock.nanoTime();
         if (now - nextBeat >= 0) {
           heartbeat();
           nextBeat = now + settings.heartbeatNanos;
         }
-        if (now - nextScan >= 0) {
+        if (now - nextScan >= 0 || (moreToClaim && pending.isEmpty())) {
+          moreToClaim = false;
           scan();
           nextScan = clock.nanoTime() + settings.rescanNanos;
         }
@@ -377,7 +436,7 @@ public final class SessionStore {
   }
 
   /** Opens the folder and takes this owner's lock; on failure, one WARN and memory-only from now. */
-  private boolean open() {
+  boolean open() {
     int s = state;
     if (s == OPEN) {
       return true;
@@ -391,24 +450,12 @@ public final class SessionStore {
       }
       Path dir = settings.directory;
       try {
-        StoreFiles.createDirectories(dir);
+        List<Path> folders = StoreFolder.create(dir);
         jvm = OwnerId.thisJvm();
         owner = OwnerId.newOwner(jvm);
-        FileChannel ch = StoreFiles.open(dir.resolve(owner + ".lock"),
-            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        FileLock l;
-        try {
-          l = ch.tryLock();
-        } catch (IOException | RuntimeException e) {
-          ch.close();
-          throw e;
-        }
-        if (l == null) {
-          ch.close();
-          throw new IOException("could not lock " + owner + ".lock");
-        }
-        lockChannel = ch;
-        lock = l;
+        Path lockFile = dir.resolve(owner + ".lock");
+        ownLock = OwnLock.create(lockFile);
+        StoreFolder.vet(folders, StoreFolder.ownerOf(lockFile));
         writeAlive();
         state = OPEN;
         log.debug("AllStak: session store open in {} as {}", dir, owner);
@@ -433,7 +480,22 @@ public final class SessionStore {
     }
   }
 
+  /** Makes the application session's record, written by init, survive a power cut. */
+  private void syncStart() {
+    LiveRecord r = unsyncedStart;
+    if (r == null) {
+      return;
+    }
+    unsyncedStart = null;
+    synchronized (r) {
+      if (!r.ended && r.onDisk() && StoreFiles.syncFile(r.file)) {
+        StoreFiles.syncDirectory(settings.directory);
+      }
+    }
+  }
+
   private void heartbeat() {
+    ownLock.ensure();
     writeAlive();
     for (LiveRecord r : live.values()) {
       // Error counts move without a status change: written at heartbeat pace, not per error.
@@ -451,6 +513,13 @@ public final class SessionStore {
         return;
       }
       r.dirty = false;
+      if (r.unsentEnd != null) {
+        r.ended = true;
+        live.remove(r.info.id(), r);
+        persistPending(r.snapshot(clock.currentTimeMillis(), r.errorCount()).withEnd(r.unsentEnd,
+            r.unsentEndDurationMs), r.file, r.size);
+        return;
+      }
       long errors = r.errorCount();
       int reserved = -1;
       try {
@@ -503,12 +572,15 @@ public final class SessionStore {
   // ---- Finding and claiming dead owners ------------------------------------------------------
 
   /** Lists the partition, ends dead owners' sessions and enforces the bounds. */
-  private void scan() throws IOException {
+  void scan() throws IOException {
     Map<String, OwnerFiles> owners = new HashMap<>();
     int count = 0;
     long total = 0;
     try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory)) {
       for (Path p : files) {
+        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+          continue; // a symbolic link or a folder is never ours: not followed, not touched
+        }
         String name = p.getFileName().toString();
         Matcher m;
         if ((m = SESSION_FILE.matcher(name)).matches() && validOwner(m.group(1))
@@ -539,6 +611,7 @@ public final class SessionStore {
       }
       if (o.sessions > 0) {
         claimed += claim(o.owner);
+        dropIfSilent(o.owner);
       } else {
         removeIfOrphan(o);
       }
@@ -551,27 +624,10 @@ public final class SessionStore {
   }
 
   /** Claims a dead owner's records; returns how many sessions this ended. */
-  private int claim(String dead) {
+  int claim(String dead) {
     Path lockFile = settings.directory.resolve(dead + ".lock");
-    if (!PROBING.add(lockFile)) {
-      return 0;
-    }
-    try {
-      return claimLocked(dead, lockFile);
-    } finally {
-      PROBING.remove(lockFile);
-    }
-  }
-
-  private int claimLocked(String dead, Path lockFile) {
-    try (FileChannel ch = StoreFiles.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      FileLock l;
-      try {
-        l = ch.tryLock();
-      } catch (OverlappingFileLockException e) {
-        return 0;
-      }
-      if (l == null) {
+    try (OwnerLocks.Held held = OwnerLocks.tryLock(lockFile)) {
+      if (held == null) {
         return 0;
       }
       long ownerAlive = readAlive(dead);
@@ -580,6 +636,9 @@ public final class SessionStore {
       try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, dead + ".*")) {
         for (Path p : files) {
           Matcher m = SESSION_FILE.matcher(p.getFileName().toString());
+          if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            continue;
+          }
           if (m.matches() && m.group(1).equals(dead)) {
             sessions.add(p);
           } else if (!p.equals(lockFile)) {
@@ -588,10 +647,19 @@ public final class SessionStore {
         }
       }
       int ended = 0;
-      for (Path p : sessions) {
+      for (Path p : sessions.subList(0, Math.min(sessions.size(), CLAIM_BATCH))) {
         if (claimRecord(p, ownerAlive)) {
           ended++;
         }
+      }
+      if (!sessions.isEmpty()) {
+        // The frozen ends (each fsynced) under their new names, once for the batch.
+        StoreFiles.syncDirectory(settings.directory);
+      }
+      if (sessions.size() > CLAIM_BATCH) {
+        // The rest stays the dead owner's, lock file and heartbeat included, for the next batch.
+        moreToClaim = true;
+        return ended;
       }
       for (Path p : others) {
         StoreFiles.deleteQuietly(p);
@@ -602,6 +670,26 @@ public final class SessionStore {
     } catch (IOException e) {
       log.debug("AllStak: could not claim the records of {}", dead, e);
       return 0;
+    }
+  }
+
+  /**
+   * An owner whose lock file is gone may still run (see {@link OwnerLocks}): its records are left
+   * alone, unless its heartbeat is older than the store keeps anything, when they are dropped.
+   */
+  private void dropIfSilent(String someOwner) throws IOException {
+    Path lockFile = settings.directory.resolve(someOwner + ".lock");
+    if (Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)
+        || clock.currentTimeMillis() - readAlive(someOwner) <= settings.maxAgeMillis) {
+      return;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, someOwner + ".*")) {
+      for (Path p : files) {
+        if (StoreFiles.deleteQuietly(p) && SESSION_FILE.matcher(p.getFileName().toString()).matches()) {
+          counters.droppedAge.incrementAndGet();
+          entries.decrementAndGet();
+        }
+      }
     }
   }
 
@@ -666,16 +754,12 @@ public final class SessionStore {
       }
     }
     Path lockFile = settings.directory.resolve(o.owner + ".lock");
-    if (!Files.exists(lockFile)) {
+    if (!Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)) {
       o.others.forEach(StoreFiles::deleteQuietly);
       return;
     }
-    if (!PROBING.add(lockFile)) {
-      return;
-    }
-    try (FileChannel ch = StoreFiles.open(lockFile, StandardOpenOption.WRITE)) {
-      FileLock l = ch.tryLock();
-      if (l != null) {
+    try (OwnerLocks.Held held = OwnerLocks.tryLock(lockFile)) {
+      if (held != null) {
         for (Path p : o.others) {
           if (!p.equals(lockFile)) {
             StoreFiles.deleteQuietly(p);
@@ -683,10 +767,8 @@ public final class SessionStore {
         }
         StoreFiles.deleteQuietly(lockFile);
       }
-    } catch (IOException | OverlappingFileLockException e) {
+    } catch (IOException e) {
       log.debug("AllStak: could not check the store owner {}", o.owner, e);
-    } finally {
-      PROBING.remove(lockFile);
     }
   }
 
@@ -796,7 +878,9 @@ public final class SessionStore {
       rec = rec.withStartDelivered();
       p.record = rec;
       try {
-        StoreFiles.writeAtomically(p.file, temp(rec.info.id()), rec.toJson(), true);
+        // Noted before the end goes, so that only the end is left to send should this process die;
+        // without fsync, so the end follows the start's answer at once (see package-info).
+        StoreFiles.writeAtomically(p.file, temp(rec.info.id()), rec.toJson(), false);
       } catch (IOException e) {
         writeFailed("note a delivered start", e);
       }
@@ -903,9 +987,17 @@ public final class SessionStore {
         long now = clock.currentTimeMillis();
         for (LiveRecord r : live.values()) {
           synchronized (r) {
-            if (!r.ended && r.onDisk()) {
+            if (!r.ended && (r.onDisk() || r.unsentEnd != null)) {
               try {
-                SessionRecord rec = r.snapshot(now, r.errorCount()).endedByDeath(now);
+                SessionRecord open = r.snapshot(now, r.errorCount());
+                // An end that could not be posted keeps its status and duration; a session still
+                // open is over now, as if its process had died.
+                SessionRecord rec = r.unsentEnd != null
+                    ? open.withEnd(r.unsentEnd, r.unsentEndDurationMs)
+                    : open.endedByDeath(now);
+                if (!r.onDisk()) {
+                  r.file = sessionFile(owner, r.info.id());
+                }
                 StoreFiles.writeAtomically(r.file, temp(r.info.id()), rec.toJson(), true);
               } catch (IOException e) {
                 writeFailed("keep a session open at close", e);
@@ -916,6 +1008,7 @@ public final class SessionStore {
         }
         live.clear();
         handOff();
+        StoreFiles.syncDirectory(settings.directory);
         StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".alive"));
         StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".lock"));
       } catch (IOException | RuntimeException e) {
@@ -937,6 +1030,9 @@ public final class SessionStore {
         }
         if (released == null) {
           released = OwnerId.released();
+          // Its lock file first, never locked: a prober takes only an existing lock file.
+          StoreFiles.open(settings.directory.resolve(released + ".lock"), StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE).close();
         }
         StoreFiles.move(p, sessionFile(released, m.group(2)));
       }
@@ -945,21 +1041,10 @@ public final class SessionStore {
   }
 
   private void releaseLock(boolean deleteFile) {
-    try {
-      if (lock != null) {
-        lock.release();
-      }
-      if (lockChannel != null) {
-        lockChannel.close();
-      }
-    } catch (IOException | RuntimeException e) {
-      log.debug("AllStak: could not release the session store lock", e);
-    } finally {
-      if (deleteFile && owner != null) {
-        StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".lock"));
-      }
-      lock = null;
-      lockChannel = null;
+    OwnLock l = ownLock;
+    ownLock = null;
+    if (l != null) {
+      l.release(deleteFile);
     }
   }
 

@@ -19,11 +19,14 @@ public final class StoreEvents implements SessionEvents {
 
   private final SessionStore store;
   private final SessionEvents next;
+  /** Whether the session's record is on disk before its start returns (see {@link SessionStore#opened}). */
+  final boolean durableStart;
   private volatile SessionTracker tracker;
 
-  StoreEvents(SessionStore store, SessionEvents next) {
+  StoreEvents(SessionStore store, SessionEvents next, boolean durableStart) {
     this.store = store;
     this.next = next == null ? SessionEvents.NONE : next;
+    this.durableStart = durableStart;
   }
 
   /** The tracker whose error count goes into its session's record. */

@@ -5,8 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -30,20 +30,12 @@ final class StoreFiles {
 
   private StoreFiles() {}
 
-  /** Creates {@code dir} and its missing parents, readable by the owner only where POSIX allows. */
-  static void createDirectories(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      return;
-    }
+  /** Creates the folder {@code dir} (not its parents), readable by the owner only where POSIX allows. */
+  static void createDirectory(Path dir) throws IOException {
     try {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_DIR));
     } catch (UnsupportedOperationException e) {
-      Files.createDirectories(dir);
-    } catch (FileAlreadyExistsException e) {
-      // Another process made it between the check and here.
-      if (!Files.isDirectory(dir)) {
-        throw e;
-      }
+      Files.createDirectory(dir);
     }
   }
 
@@ -82,6 +74,31 @@ final class StoreFiles {
     }
   }
 
+  /**
+   * Makes {@code file}'s content durable ({@code fsync}); false when it could not. Never throws.
+   */
+  static boolean syncFile(Path file) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      ch.force(true);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Makes the names in {@code dir} durable ({@code fsync} of the folder), so that a file created or
+   * renamed there survives a power cut; does nothing where folders cannot be opened (Windows, whose
+   * renames are durable with the file). Never throws.
+   */
+  static void syncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      // Not supported here: nothing more can be done.
+    }
+  }
+
   /** Renames atomically where the file system can, else replaces. */
   static void move(Path from, Path to) throws IOException {
     try {
@@ -93,7 +110,8 @@ final class StoreFiles {
 
   /** The file's bytes, or null when it is gone or larger than {@code max}. */
   static byte[] readAtMost(Path file, int max) throws IOException {
-    try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ)) {
+    // Never through a symbolic link: a link planted in the folder could make us read any file.
+    try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
       long size = ch.size();
       if (size > max) {
         return null;

@@ -19,6 +19,11 @@
  *       the writer's own and renamed over the record, so a crash leaves the old or the new record.
  * </ul>
  *
+ * <p>The folders are trusted only when private: {@code sessions-v1}, the partition and any folder
+ * the store created must be real folders of the process's user that no one else can write ({@link
+ * dev.allstak.internal.store.StoreFolder}); otherwise the store keeps nothing. No symbolic link in
+ * the partition is ever followed.
+ *
  * <h2>Why the owner holds one lock, not one per record</h2>
  *
  * <p>One process may have many sessions open (one per HTTP user session): a lock per record would
@@ -29,10 +34,14 @@
  * <ol>
  *   <li>Only the owner creates, rewrites or deletes files named after it, while it holds its lock;
  *       the exception is a claimer, below, who holds that same lock.
- *   <li>A process that finds records of another owner opens that owner's lock file and calls
- *       {@code tryLock}. Failure means the owner is alive: its records are left alone. Success
- *       means it is dead (the OS drops the lock of a dead process), and this process is now its
- *       only claimer: {@code tryLock} is exclusive across processes.
+ *   <li>A process that finds records of another owner opens that owner's existing lock file (never
+ *       creating it) and calls {@code tryLock}. Failure means the owner is alive: its records are
+ *       left alone. Success means it is dead (the OS drops the lock of a dead process), and this
+ *       process is now its only claimer: {@code tryLock} is exclusive across processes.
+ *   <li>A missing lock file proves nothing: a cleaner of old files may have removed it while its
+ *       owner runs, and the owner makes a new one at its next heartbeat ({@link
+ *       dev.allstak.internal.store.OwnLock}). An owner without a lock file is left alone; only
+ *       when its heartbeat is also older than the store's age bound are its records dropped.
  *   <li>Holding it, the claimer freezes each record's end into the record (status {@code abnormal},
  *       or {@code crashed} when a crash was recorded; {@code durationMs} = last alive minus start)
  *       and renames the file to its own name, an atomic step. The record is now the claimer's;
@@ -40,14 +49,22 @@
  *   <li>Only when no file names the dead owner any more does the claimer delete the owner's lock
  *       file, and then releases it. A late prober that still holds the deleted lock file finds no
  *       records of that owner, and no new ones can appear: the owner is gone.
+ *   <li>A claimer takes at most {@code CLAIM_BATCH} records of one owner at a time, leaving the
+ *       rest (and the owner's lock file and heartbeat) for its next scan, once these are sent.
  *   <li>A record is delivered only by its owner, and deleted after a 2xx or a permanent rejection.
- *       An end is sent twice only if its sender dies between the backend's answer and the delete.
+ *       A start's 2xx is noted in the record (no fsync: the end must follow at once) before the end
+ *       is sent, so a later sender never sends an accepted start again. A start or an end is sent
+ *       twice only if its sender dies between the backend's answer and that note or the delete
+ *       (about a millisecond; README gives the measured window).
  * </ol>
  *
  * <p>Within one JVM, closing any channel on a file drops every lock the JVM holds on it (POSIX
- * record locks belong to the process). So a store never opens the lock file of an owner from its
- * own JVM: it tells them apart by the pid and JVM start time in the owner's name. A store that is
- * closed with records left (an end the backend did not take) renames them to a released owner with
- * no lock held, which any store, in this JVM or another, then claims.
+ * record locks belong to the process), whichever class loader's copy of the SDK opened it. So a
+ * store never opens the lock file of an owner from its own JVM (it tells them apart by the pid and
+ * JVM start time in the owner's name), and every lock file in use in the JVM, an owner's own or one
+ * being probed, is registered in a JVM-wide set shared by all class loaders before it is opened; a
+ * registered file is not opened again ({@link dev.allstak.internal.store.OwnerLocks}). A store that
+ * is closed with records left (an end the backend did not take) renames them to a released owner
+ * whose lock file it creates and never locks, which any store, in this JVM or another, then claims.
  */
 package dev.allstak.internal.store;

@@ -80,6 +80,26 @@ class SessionStoreProcessTest {
   }
 
   @Test
+  void processKilledTheMomentInitReturnsIsReportedAbnormalOnceByTheNextStart() throws Exception {
+    TestBackend backend = backend(0);
+    // A heartbeat far longer than the test: only what init itself put on disk can cover the session.
+    ChildJvm first = child("killed-at-init", backend.url(), 20_000);
+    Started s1 = started(first);
+    first.kill(); // on the line printed right after init returned
+
+    ChildJvm second = child("next", backend.url(), HEARTBEAT_MS);
+    Started s2 = started(second);
+    Received end = backend.awaitEnd(s1.id, DELIVERY);
+
+    assertThat(end.status()).isEqualTo("abnormal");
+    assertThat(end.durationMs()).isBetween(0L, 5_000L);
+    sleepMillis(2 * StoreSettings.rescanFor(TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MS)) / 1_000_000);
+    assertThat(backend.ends(s1.id)).hasSize(1);
+    assertThat(backend.starts(s1.id)).as("a start goes before the end").isNotEmpty();
+    assertThat(backend.ends(s2.id)).as("the live second session is not ended").isEmpty();
+  }
+
+  @Test
   void crashRecordedBeforeTheKillIsReportedCrashed() throws Exception {
     TestBackend backend = backend(0);
     // A heartbeat far longer than the test: only the status-change signal can write the crash.

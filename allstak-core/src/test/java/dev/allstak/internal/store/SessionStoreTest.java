@@ -249,7 +249,7 @@ class SessionStoreTest {
     Files.createDirectories(dir);
     SessionRecord frozen = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, true)
         .withEnd(SessionStatus.ABNORMAL, 1234);
-    writeRecord(dir, DEAD, frozen);
+    writeDeadOwner(dir, 0, frozen);
     RecordingTransport transport = new RecordingTransport();
 
     SessionStore store = store(dir, transport, s -> s);
@@ -265,7 +265,7 @@ class SessionStoreTest {
     Path dir = dir();
     Files.createDirectories(dir);
     SessionRecord valid = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, true);
-    writeRecord(dir, DEAD, valid);
+    writeDeadOwner(dir, 0, valid);
     byte[] whole = record(1, SessionStatus.OK, true).toJson();
     String id = UUID.randomUUID().toString();
     Files.write(dir.resolve(DEAD + "." + UUID.randomUUID() + ".json"), copyOf(whole, whole.length / 2));
@@ -317,8 +317,8 @@ class SessionStoreTest {
     for (int i = 0; i < 20; i++) {
       SessionRecord r = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, true);
       dead.add(r);
-      writeRecord(dir, DEAD, r);
     }
+    writeDeadOwner(dir, 0, dead.toArray(new SessionRecord[0]));
     RecordingTransport transport = new RecordingTransport();
 
     SessionStore a = store(dir, transport, s -> s);
@@ -333,6 +333,54 @@ class SessionStoreTest {
   }
 
   @Test
+  void deadOwnersRecordsAreClaimedInSmallBatchesAndEachSentOnce() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    SessionRecord[] dead = new SessionRecord[SessionStore.CLAIM_BATCH * 2 + 8];
+    for (int i = 0; i < dead.length; i++) {
+      dead[i] = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, i % 2 == 0);
+    }
+    writeDeadOwner(dir, 0, dead);
+    RecordingTransport transport = new RecordingTransport().hang();
+    SessionStore store = store(dir, transport, s -> s);
+
+    Await.until("a first send is under way", WAIT, () -> !transport.all().isEmpty());
+    assertThat(filesOf(dir, DEAD).stream().filter(n -> n.endsWith(".json")))
+        .as("claimed one batch, not all, before sending the first")
+        .hasSize(dead.length - SessionStore.CLAIM_BATCH);
+    transport.release();
+
+    Await.until("all ends are delivered", WAIT, () -> store.counters().delivered() == dead.length);
+    for (SessionRecord r : dead) {
+      assertThat(transport.sent(END_PATH, r.info.id(), Outcome.DELIVERED)).hasSize(1);
+      assertThat(transport.sent(START_PATH, r.info.id(), Outcome.DELIVERED)).hasSize(r.startDelivered ? 0 : 1);
+    }
+    assertThat(store.counters().recovered()).isEqualTo(dead.length);
+    assertThat(filesOf(dir, DEAD)).as("the dead owner is gone").isEmpty();
+  }
+
+  @Test
+  void startAcceptedBeforeTheEndFailedIsNotSentAgainByTheNextStore() throws Exception {
+    Path dir = dir();
+    Files.createDirectories(dir);
+    SessionRecord lost = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, false);
+    writeDeadOwner(dir, 0, lost);
+    RecordingTransport endDown = new RecordingTransport().answer(path -> path.equals(END_PATH) ? Outcome.FAILED
+        : Outcome.DELIVERED);
+    SessionStore first = store(dir, endDown, s -> s);
+    endDown.await(END_PATH, 1, WAIT);
+    first.close(TimeUnit.SECONDS.toNanos(5));
+
+    RecordingTransport up = new RecordingTransport();
+    SessionStore next = store(dir, up, s -> s);
+
+    Await.until("the end is delivered", WAIT, () -> next.counters().delivered() == 1);
+    assertThat(endDown.sent(START_PATH, lost.info.id(), Outcome.DELIVERED)).hasSize(1);
+    assertThat(up.sent(START_PATH)).as("the accepted start is not sent again").isEmpty();
+    assertThat(up.sent(END_PATH, lost.info.id(), Outcome.DELIVERED)).hasSize(1);
+  }
+
+  @Test
   void closedStoreHandsItsUndeliveredEndToTheNextStoreEvenInTheSameJvm() throws Exception {
     Path dir = dir();
     RecordingTransport down = new RecordingTransport().answer(END_PATH, Outcome.FAILED);
@@ -344,7 +392,9 @@ class SessionStoreTest {
     first.close(TimeUnit.SECONDS.toNanos(5));
     assertThat(sessionRecords(dir)).hasSize(1);
     try (Stream<Path> files = Files.list(dir)) {
-      assertThat(files.filter(p -> p.getFileName().toString().endsWith(".lock"))).as("lock released").isEmpty();
+      assertThat(files.filter(p -> p.getFileName().toString().endsWith(".lock")))
+          .as("its own lock file gone; the released owner's, never locked, is the only one")
+          .hasSize(1).noneMatch(p -> p.getFileName().toString().startsWith(first.owner()));
     }
 
     RecordingTransport up = new RecordingTransport();
@@ -364,9 +414,7 @@ class SessionStoreTest {
     SessionRecord oldest = record(now - 30_000, SessionStatus.OK, true);
     SessionRecord middle = record(now - 20_000, SessionStatus.OK, true);
     SessionRecord newest = record(now - 10_000, SessionStatus.OK, true);
-    for (SessionRecord r : new SessionRecord[] {oldest, middle, newest}) {
-      writeRecord(dir, DEAD, r);
-    }
+    writeDeadOwner(dir, 0, oldest, middle, newest);
     RecordingTransport transport = new RecordingTransport();
 
     SessionStore store = store(dir, transport, s -> s.withBounds(2, StoreSettings.MAX_BYTES, StoreSettings.MAX_AGE_MILLIS));
@@ -400,7 +448,7 @@ class SessionStoreTest {
   void sessionsOlderThanTheMaximumAgeAreDroppedUnsent() throws Exception {
     Path dir = dir();
     Files.createDirectories(dir);
-    writeRecord(dir, DEAD, record(System.currentTimeMillis() - TimeUnit.DAYS.toMillis(8), SessionStatus.OK, true));
+    writeDeadOwner(dir, 0, record(System.currentTimeMillis() - TimeUnit.DAYS.toMillis(8), SessionStatus.OK, true));
     RecordingTransport transport = new RecordingTransport();
 
     SessionStore store = store(dir, transport, s -> s);
@@ -480,8 +528,9 @@ class SessionStoreTest {
     return store;
   }
 
+  /** A tracker of the application's session (its start and an undelivered end are written at once). */
   private static DefaultSessionTracker tracker(SessionStore store, RecordingTransport transport) {
-    StoreEvents events = store.eventsFor(SessionEvents.NONE);
+    StoreEvents events = store.eventsForApplication(SessionEvents.NONE);
     DefaultSessionTracker tracker = new DefaultSessionTracker(transport, Clock.SYSTEM, Runnable::run, events,
         TimeUnit.SECONDS.toNanos(2), "app@1.0.0", "prod");
     events.countErrorsOf(tracker);
@@ -493,7 +542,10 @@ class SessionStoreTest {
     return new SessionRecord(info, status, status == SessionStatus.OK ? 0 : 1, startedAt, startDelivered, null, 0);
   }
 
-  /** The files a process that died at {@code lastAlive} leaves: its records, heartbeat and lock file. */
+  /**
+   * The files a process that died at {@code lastAlive} (0: unknown) leaves: its records, heartbeat
+   * and lock file.
+   */
   private static void writeDeadOwner(Path dir, long lastAlive, SessionRecord... records) throws IOException {
     for (SessionRecord r : records) {
       writeRecord(dir, DEAD, r);
