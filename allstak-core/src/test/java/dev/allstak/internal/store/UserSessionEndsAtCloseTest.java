@@ -6,10 +6,10 @@ import dev.allstak.AllStakClient;
 import dev.allstak.AllStakConfig;
 import dev.allstak.UserSession;
 import dev.allstak.internal.Clients;
+import dev.allstak.internal.config.ResolvedConfig;
 import dev.allstak.testing.TestBackend;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -61,6 +61,6 @@ class UserSessionEndsAtCloseTest {
     AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_users").host(backend.url())
         .release("app@3.0.0").enableInTests(true).cacheDir(cache).enableAutoSessionTracking(false)
         .shutdownTimeout(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(200)).build();
-    return Clients.create(config, new HashMap<>(), System.getProperties());
+    return Clients.create(ResolvedConfig.of(config));
   }
 }
