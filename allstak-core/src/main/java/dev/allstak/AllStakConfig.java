@@ -68,6 +68,7 @@ public final class AllStakConfig {
   private final BeforeSend beforeSend;
   private final int maxQueueSize;
   private final boolean enableUncaughtExceptionHandler;
+  private final boolean enableShutdownHook;
   private final List<SessionListener> sessionListeners;
   private final Set<String> explicitOptions;
   private final String releaseOrigin;
@@ -90,6 +91,7 @@ public final class AllStakConfig {
     this.beforeSend = b.beforeSend;
     this.maxQueueSize = b.maxQueueSize;
     this.enableUncaughtExceptionHandler = b.enableUncaughtExceptionHandler;
+    this.enableShutdownHook = b.enableShutdownHook;
     this.sessionListeners = Collections.unmodifiableList(new ArrayList<>(b.sessionListeners));
     this.explicitOptions = Collections.unmodifiableSet(new HashSet<>(b.explicitOptions));
     this.releaseOrigin = b.releaseOrigin;
@@ -231,6 +233,14 @@ public final class AllStakConfig {
     return enableUncaughtExceptionHandler;
   }
 
+  /**
+   * Whether {@link AllStak#init(AllStakConfig)} installs the JVM shutdown hook that ends the
+   * session.
+   */
+  public boolean enableShutdownHook() {
+    return enableShutdownHook;
+  }
+
   /** The listeners told about the session's start, status changes and end. */
   public List<SessionListener> sessionListeners() {
     return sessionListeners;
@@ -266,6 +276,7 @@ public final class AllStakConfig {
     b.beforeSend = beforeSend;
     b.maxQueueSize = maxQueueSize;
     b.enableUncaughtExceptionHandler = enableUncaughtExceptionHandler;
+    b.enableShutdownHook = enableShutdownHook;
     b.sessionListeners.addAll(sessionListeners);
     b.explicitOptions.addAll(explicitOptions);
     b.releaseOrigin = releaseOrigin;
@@ -290,6 +301,7 @@ public final class AllStakConfig {
         + ", beforeSend=" + (beforeSend != null)
         + ", maxQueueSize=" + maxQueueSize
         + ", enableUncaughtExceptionHandler=" + enableUncaughtExceptionHandler
+        + ", enableShutdownHook=" + enableShutdownHook
         + ", sessionListeners=" + sessionListeners.size()
         + '}';
   }
@@ -313,6 +325,7 @@ public final class AllStakConfig {
     private BeforeSend beforeSend;
     private int maxQueueSize = DEFAULT_MAX_QUEUE_SIZE;
     private boolean enableUncaughtExceptionHandler = true;
+    private boolean enableShutdownHook = true;
     private final List<SessionListener> sessionListeners = new ArrayList<>();
     private final Set<String> explicitOptions = new HashSet<>();
     private String releaseOrigin;
@@ -499,6 +512,20 @@ public final class AllStakConfig {
     public Builder enableUncaughtExceptionHandler(boolean enable) {
       this.enableUncaughtExceptionHandler = enable;
       explicitOptions.add("enableUncaughtExceptionHandler");
+      return this;
+    }
+
+    /**
+     * Whether {@code AllStak.init} installs a JVM shutdown hook that ends the session when the JVM
+     * exits; default {@code true}. Turn it off only when something else closes the client at every
+     * exit, after the work that may still fail: the Spring Boot starter does, from Spring's own
+     * shutdown hook once graceful shutdown has drained the requests in flight (two hooks would
+     * race: the JVM runs them concurrently). Without a hook and a close, a process that exits is
+     * reported {@code abnormal} by the next start.
+     */
+    public Builder enableShutdownHook(boolean enable) {
+      this.enableShutdownHook = enable;
+      explicitOptions.add("enableShutdownHook");
       return this;
     }
 

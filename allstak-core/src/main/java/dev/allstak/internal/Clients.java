@@ -17,8 +17,8 @@ public final class Clients {
   private Clients() {}
 
   /**
-   * A working client, or one that does nothing under a test runner; its shutdown hook and
-   * uncaught-exception handler are installed and its session started as configured.
+   * A working client, or one that does nothing under a test runner; its shutdown hook (unless
+   * turned off) and uncaught-exception handler are installed and its session started as configured.
    */
   public static AllStakClient create(AllStakConfig config, Map<String, String> env, Properties sysProps) {
     String runner = TestRunnerDetector.detect(sysProps);
@@ -38,7 +38,9 @@ public final class Clients {
     SessionStore store = SessionStore.create(config, env, sysProps, transport, Clock.SYSTEM);
     DefaultAllStakClient client =
         new DefaultAllStakClient(config, transport, Clock.SYSTEM, SessionEvents.NONE, store);
-    client.installShutdownHook();
+    if (config.enableShutdownHook()) {
+      client.installShutdownHook();
+    }
     if (config.enableUncaughtExceptionHandler()) {
       client.installUncaughtExceptionHandler();
     }
