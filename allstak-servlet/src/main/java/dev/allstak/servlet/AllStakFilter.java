@@ -29,10 +29,24 @@ import java.io.IOException;
  * AllStak.init}. A request that raises nothing costs one extra method call.
  */
 public final class AllStakFilter implements Filter {
+  private final boolean bound;
   private WebAppIntegration integration = WebAppIntegration.OFF;
+
+  public AllStakFilter() {
+    this.bound = false;
+  }
+
+  /** A filter that reports through {@code integration} whatever the servlet context holds. */
+  AllStakFilter(WebAppIntegration integration) {
+    this.bound = true;
+    this.integration = integration;
+  }
 
   @Override
   public void init(FilterConfig filterConfig) {
+    if (bound) {
+      return;
+    }
     Object found = filterConfig.getServletContext().getAttribute(WebAppIntegration.ATTRIBUTE);
     integration = found instanceof WebAppIntegration ? (WebAppIntegration) found : WebAppIntegration.STATIC_CLIENT;
   }
