@@ -40,6 +40,7 @@ class DemoEndToEndTest {
   private static final String STABLE = Demo.STABLE_RELEASE;
   private static final String NEXT = Demo.NEXT_RELEASE;
   private static final int WEB_STEP = 7;
+  private static final int BOOT_STEP = 8;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Path dataDir;
@@ -76,7 +77,8 @@ class DemoEndToEndTest {
   void everyApplicationExitsAsItShould() {
     assertThat(demo.steps()).extracting(Demo.Step::label, Demo.Step::exitCode).containsExactly(
         tuple("hello", 0), tuple("handled-errors", 0), tuple("hello", 0), tuple("handled-errors", 0),
-        tuple("crash", 1), tuple("worker", 137), tuple("worker", 0), tuple("shop-web", 143));
+        tuple("crash", 1), tuple("worker", 137), tuple("worker", 0), tuple("shop-web", 143),
+        tuple("shop-boot", 143));
   }
 
   @Test
@@ -86,8 +88,8 @@ class DemoEndToEndTest {
       assertThat(step.sessionIds()).as(step.label()).hasSize(1);
       releases.add(session(step).release());
     }
-    assertThat(releases).containsExactly(STABLE, STABLE, NEXT, NEXT, NEXT, NEXT, NEXT, NEXT);
-    assertThat(collector.store().sessions()).hasSize(8);
+    assertThat(releases).containsExactly(STABLE, STABLE, NEXT, NEXT, NEXT, NEXT, NEXT, NEXT, NEXT);
+    assertThat(collector.store().sessions()).hasSize(9);
     assertThat(collector.store().sessions()).extracting(SessionRecord::environment).containsOnly("demo");
   }
 
@@ -141,7 +143,7 @@ class DemoEndToEndTest {
     List<List<String>> rows = rows(page.body());
     assertThat(rows.get(0)).startsWith("release", "sessions", "ok", "errored", "crashed", "abnormal", "active");
     assertThat(rows.subList(1, rows.size())).extracting(r -> r.subList(0, 2))
-        .containsExactly(List.of(STABLE, "2"), List.of(NEXT, "6"));
+        .containsExactly(List.of(STABLE, "2"), List.of(NEXT, "7"));
     Map<String, ReleaseHealth> health = health();
     for (List<String> row : rows.subList(1, rows.size())) {
       ReleaseHealth r = health.get(row.get(0));
@@ -202,8 +204,8 @@ class DemoEndToEndTest {
 
     assertThat(health.get(STABLE).errorEvents()).as(STABLE + ": alice's two handled errors").isEqualTo(2);
     assertThat(health.get(NEXT).errorEvents())
-        .as(NEXT + ": bob's two handled errors, carol's crash and the web application's two failed checkouts")
-        .isEqualTo(5);
+        .as(NEXT + ": bob's two handled errors, carol's crash and the web applications' two failed checkouts each")
+        .isEqualTo(7);
   }
 
   // ---- The servlet integration ----
@@ -246,6 +248,22 @@ class DemoEndToEndTest {
     }
   }
 
+  // ---- The Spring Boot starter ----
+
+  @Test
+  void springBootApplicationReportsItsSessionAndFailedCheckouts() throws Exception {
+    Demo.Step boot = demo.steps().get(BOOT_STEP);
+    assertThat(boot.label()).isEqualTo("shop-boot");
+    assertThat(boot.responseCodes()).as("GET / answers, GET /checkout fails: 500").containsExactly(200, 500, 200, 500);
+    SessionRecord session = session(boot);
+    assertThat(session.status()).as("ended by Spring's shutdown, after graceful shutdown").isEqualTo("errored");
+    assertThat(session.release()).isEqualTo(NEXT);
+    List<ErrorEventRecord> events = collector.store().errorEvents().stream()
+        .filter(e -> session.sessionId().equals(e.sessionId())).collect(Collectors.toList());
+    assertThat(events).as("one event per failed checkout, Spring's ServletException unwrapped").hasSize(2)
+        .extracting(ErrorEventRecord::exceptionClass).containsOnly("java.lang.IllegalStateException");
+  }
+
   @Test
   void contextParameterDecidesWhichFramesAreTheApplications() throws Exception {
     String sessionId = demo.steps().get(WEB_STEP).sessionIds().get(0);
@@ -286,10 +304,10 @@ class DemoEndToEndTest {
   void nextReleaseNumbers() throws Exception {
     ReleaseHealth next = health().get(NEXT);
 
-    assertThat(next.sessions()).isEqualTo(6);
+    assertThat(next.sessions()).isEqualTo(7);
     assertThat(List.of(next.ok(), next.errored(), next.crashed(), next.abnormal(), next.active()))
-        .as("ok, errored, crashed, abnormal, active").containsExactly(2, 2, 1, 1, 0);
-    assertThat(next.crashFreeSessionRate()).isEqualTo(5.0 / 6);
+        .as("ok, errored, crashed, abnormal, active").containsExactly(2, 3, 1, 1, 0);
+    assertThat(next.crashFreeSessionRate()).isEqualTo(6.0 / 7);
     assertThat(next.users()).isEqualTo(2);
     assertThat(next.crashFreeUserRate()).isEqualTo(0.5);
   }
