@@ -7,7 +7,11 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.Collections;
+import java.util.List;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -44,8 +48,10 @@ public final class AllStakAutoConfiguration {
 
   @Bean
   AllStakApplication allStakApplication(Environment environment, ObjectProvider<BuildProperties> build,
-      ObjectProvider<GitProperties> git) {
-    return AllStakStarter.start(environment, build.getIfAvailable(), git.getIfAvailable());
+      ObjectProvider<GitProperties> git, BeanFactory beanFactory) {
+    List<String> packages = AutoConfigurationPackages.has(beanFactory)
+        ? AutoConfigurationPackages.get(beanFactory) : Collections.emptyList();
+    return AllStakStarter.start(environment, build.getIfAvailable(), git.getIfAvailable(), packages);
   }
 
   /** The client, for the application's own {@code captureException} calls (does nothing when AllStak is off). */

@@ -37,7 +37,10 @@ public class AllStakProperties {
   private Duration connectTimeout;
   /** Read timeout of one request to the ingest API; default 10s. */
   private Duration readTimeout;
-  /** Package prefixes of the application's own code, for the inApp flag of stack frames; default none. */
+  /**
+   * Package prefixes of the application's own code, for the inApp flag of stack frames; default the
+   * package of the @SpringBootApplication class (and its sub-packages).
+   */
   private List<String> inAppPackages;
   /** Whether personal data (user e-mail, client IP, User-Agent) may leave the process; default false. */
   private Boolean sendDefaultPii;

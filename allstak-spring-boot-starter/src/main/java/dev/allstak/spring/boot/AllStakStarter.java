@@ -31,12 +31,13 @@ final class AllStakStarter {
    * AllStak for this application, or {@link AllStakApplication#OFF} with one ERROR line naming the
    * setting when one is bad.
    */
-  static AllStakApplication start(Environment environment, BuildProperties build, GitProperties git) {
+  static AllStakApplication start(Environment environment, BuildProperties build, GitProperties git,
+      List<String> applicationPackages) {
     AllStakProperties properties;
     AllStakConfig config;
     try {
       properties = Binder.get(environment).bind("allstak", AllStakProperties.class).orElseGet(AllStakProperties::new);
-      config = config(properties, environment, build, git);
+      config = config(properties, environment, build, git, applicationPackages);
     } catch (BindException e) {
       log.error("AllStak: not started, {}{}; the application runs without AllStak", e.getMessage(),
           e.getCause() != null ? " (" + rootMessage(e.getCause()) + ")" : "");
@@ -70,7 +71,8 @@ final class AllStakStarter {
    *
    * @throws IllegalArgumentException naming the property when a value is bad
    */
-  static AllStakConfig config(AllStakProperties p, Environment environment, BuildProperties build, GitProperties git) {
+  static AllStakConfig config(AllStakProperties p, Environment environment, BuildProperties build, GitProperties git,
+      List<String> applicationPackages) {
     String apiKey = blankToNull(p.getApiKey());
     if (apiKey == null) {
       // Only in allstak.properties (the condition checked there): the core reads it.
@@ -84,7 +86,7 @@ final class AllStakStarter {
     set("allstak.shutdown-timeout", p.getShutdownTimeout(), b::shutdownTimeout);
     set("allstak.connect-timeout", p.getConnectTimeout(), b::connectTimeout);
     set("allstak.read-timeout", p.getReadTimeout(), b::readTimeout);
-    set("allstak.in-app-packages", p.getInAppPackages(), b::inAppPackages);
+    set("allstak.in-app-packages", inAppPackages(p, applicationPackages), b::inAppPackages);
     set("allstak.send-default-pii", p.getSendDefaultPii(), b::sendDefaultPii);
     set("allstak.max-queue-size", p.getMaxQueueSize(), b::maxQueueSize);
     set("allstak.enable-uncaught-exception-handler", p.getEnableUncaughtExceptionHandler(),
@@ -145,6 +147,30 @@ final class AllStakStarter {
     }
     log.debug("AllStak: no release in Spring's environment, the core's sources, CI variables, build-info or git.properties");
     return null;
+  }
+
+  /**
+   * {@code allstak.in-app-packages}, else the core's own sources' list, else the packages of the
+   * application's {@code @SpringBootApplication} class: Spring's and the container's frames are then
+   * not the application's own.
+   */
+  private static List<String> inAppPackages(AllStakProperties p, List<String> applicationPackages) {
+    if (p.getInAppPackages() != null) {
+      return p.getInAppPackages();
+    }
+    try {
+      Map<String, String> key = Collections.singletonMap("allstak.api-key", blankToNull(p.getApiKey()));
+      if (!AllStakConfig.fromEnvironment(key).inAppPackages().isEmpty()) {
+        return null; // the core reads them
+      }
+    } catch (RuntimeException e) {
+      // reported once, when the client starts
+    }
+    if (applicationPackages.isEmpty()) {
+      return null;
+    }
+    log.debug("AllStak: in-app packages {}: the application's packages", applicationPackages);
+    return applicationPackages;
   }
 
   /** The release of the core's own sources (system properties, ALLSTAK_RELEASE, allstak.properties), or null. */

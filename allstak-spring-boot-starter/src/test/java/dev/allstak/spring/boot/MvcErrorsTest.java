@@ -9,6 +9,7 @@ import dev.allstak.testing.Backend;
 import dev.allstak.testing.TestBackend;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,7 @@ class MvcErrorsTest {
     registry.add("allstak.enable-in-tests", () -> "true");
   }
 
+  /** Before Spring closes the context: the session's end finds no backend (ShutdownTest covers the end). */
   @AfterAll
   static void closeBackend() throws IOException {
     backend.close();
@@ -66,6 +68,11 @@ class MvcErrorsTest {
     Map<String, Object> request = (Map<String, Object>) event.body.get("requestContext");
     assertThat(request).containsEntry("method", "GET").containsEntry("path", "/checkout")
         .containsEntry("statusCode", 500);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> frames = (List<Map<String, Object>>) event.body.get("frames");
+    assertThat(frames).as("by default the @SpringBootApplication's package is the application's")
+        .filteredOn(f -> Boolean.TRUE.equals(f.get("inApp"))).isNotEmpty()
+        .allMatch(f -> ((String) f.get("function")).startsWith("dev.allstak.spring.boot.shop."));
   }
 
   @Test
