@@ -67,8 +67,8 @@ final class AllStakApplication implements ApplicationListener<ApplicationReadyEv
 
   @Override
   public void onApplicationEvent(ApplicationReadyEvent event) {
-    // A parent and a child context both announce readiness; the session starts once (start is idempotent).
-    if (owned && startSession && event.getApplicationContext().getParent() == null) {
+    // Contexts of a hierarchy may each announce readiness: start is idempotent.
+    if (owned && startSession) {
       client.sessionTracker().start();
     }
   }
