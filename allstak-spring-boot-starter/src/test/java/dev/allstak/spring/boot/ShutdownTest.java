@@ -92,7 +92,7 @@ class ShutdownTest {
     return -1;
   }
 
-  private static List<String> allstakThreads() {
+  static List<String> allstakThreads() {
     return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
         .filter(n -> n.startsWith("allstak-")).collect(Collectors.toList());
   }
