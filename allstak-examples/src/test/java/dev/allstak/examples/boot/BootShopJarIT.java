@@ -48,7 +48,9 @@ class BootShopJarIT {
   }
 
   private ChildJvm shop() throws IOException {
-    Path jar = Paths.get(System.getProperty("bootShopJar"));
+    String built = System.getProperty("bootShopJar");
+    assertThat(built).as("bootShopJar: run by failsafe (mvn verify), after the package phase built the jar").isNotNull();
+    Path jar = Paths.get(built);
     assertThat(jar).as("the fat jar spring-boot-maven-plugin built").exists();
     return ChildJvm.jar(jar).args("0")
         .removeEnv(ReleaseResolver.COMMIT_VARIABLES.toArray(new String[0]))

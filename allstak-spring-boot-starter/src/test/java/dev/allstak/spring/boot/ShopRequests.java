@@ -9,7 +9,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.event.ContextClosedEvent;
 
 /** Requests to {@link TestShop} that return once the request has left every filter. */
 final class ShopRequests {
@@ -37,10 +42,45 @@ final class ShopRequests {
         .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
-  /** Sends the request without waiting for the filters (for a request that outlives the test's thread). */
-  static HttpResponse<String> sendNow(int port, String path) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(uri(port, path)).timeout(Duration.ofSeconds(30)).GET().build(),
+  /**
+   * Starts a fresh {@link TestShop} with {@code properties} whose {@code closing} latch counts down
+   * when its context starts to close.
+   */
+  static ConfigurableApplicationContext run(CountDownLatch closing, String... properties) {
+    TestShop.slowEntered = new CountDownLatch(1);
+    TestShop.slowRelease = new CountDownLatch(1);
+    return new SpringApplicationBuilder(TestShop.class)
+        .listeners(event -> {
+          if (event instanceof ContextClosedEvent) {
+            closing.countDown();
+          }
+        })
+        .properties(properties)
+        .run();
+  }
+
+  /**
+   * Closes {@code context} while {@code /slow} is in flight: once the context is closing (graceful
+   * shutdown waits for the request), runs {@code whileClosing} and lets the request fail (503).
+   * Returns the request's status once the context has closed.
+   */
+  static int closeDuringSlowRequest(ConfigurableApplicationContext context, CountDownLatch closing, int port,
+      Runnable whileClosing) throws Exception {
+    CompletableFuture<HttpResponse<String>> slow = HTTP.sendAsync(
+        HttpRequest.newBuilder(uri(port, "/slow")).timeout(Duration.ofSeconds(30)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
+    if (!TestShop.slowEntered.await(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("/slow did not start within 10 s");
+    }
+    CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close);
+    if (!closing.await(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("the context did not start closing within 10 s");
+    }
+    whileClosing.run();
+    TestShop.slowRelease.countDown(); // the request now fails, during graceful shutdown
+    int status = slow.get(10, TimeUnit.SECONDS).statusCode();
+    closed.get(30, TimeUnit.SECONDS);
+    return status;
   }
 
   private static int send(HttpRequest.Builder request) throws IOException, InterruptedException {

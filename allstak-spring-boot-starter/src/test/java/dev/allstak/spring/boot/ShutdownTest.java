@@ -8,18 +8,14 @@ import dev.allstak.spring.boot.shop.TestShop;
 import dev.allstak.testing.Await;
 import dev.allstak.testing.Backend;
 import dev.allstak.testing.TestBackend;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.event.ContextClosedEvent;
 
 /** The application's session ends when its context closes, after graceful shutdown. */
 class ShutdownTest {
@@ -29,37 +25,15 @@ class ShutdownTest {
   void closingDuringASlowRequestEndsTheSessionAfterThatRequestAndLeavesNoThreadBehind() throws Exception {
     try (TestBackend backend = new TestBackend()) {
       CountDownLatch closing = new CountDownLatch(1);
-      TestShop.slowEntered = new CountDownLatch(1);
-      TestShop.slowRelease = new CountDownLatch(1);
-      ConfigurableApplicationContext context = new SpringApplicationBuilder(TestShop.class)
-          .listeners(event -> {
-            if (event instanceof ContextClosedEvent) {
-              closing.countDown();
-            }
-          })
-          .properties("server.port=0", "server.address=127.0.0.1",
-              "allstak.api-key=" + Backend.API_KEY, "allstak.host=" + backend.url(),
-              "allstak.enable-in-tests=true")
-          .run();
+      ConfigurableApplicationContext context = ShopRequests.run(closing, "server.port=0", "server.address=127.0.0.1",
+          "allstak.api-key=" + Backend.API_KEY, "allstak.host=" + backend.url(), "allstak.enable-in-tests=true");
       int port = ((WebServerApplicationContext) context).getWebServer().getPort();
-      String sessionId = (String) backend.await(TestBackend.Received::isStart, WAIT).sessionId();
+      String sessionId = backend.await(TestBackend.Received::isStart, WAIT).sessionId();
 
-      CompletableFuture<HttpResponse<String>> slow = CompletableFuture.supplyAsync(() -> {
-        try {
-          return ShopRequests.sendNow(port, "/slow");
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      assertThat(TestShop.slowEntered.await(10, TimeUnit.SECONDS)).isTrue();
-      CompletableFuture<Void> closed = CompletableFuture.runAsync(context::close);
-      assertThat(closing.await(10, TimeUnit.SECONDS)).isTrue();
-      assertThat(backend.ends(sessionId)).as("ended while a request was in flight").isEmpty();
+      int slowStatus = ShopRequests.closeDuringSlowRequest(context, closing, port,
+          () -> assertThat(backend.ends(sessionId)).as("ended while a request was in flight").isEmpty());
 
-      TestShop.slowRelease.countDown(); // the request now fails, during graceful shutdown
-      assertThat(slow.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
-      closed.get(30, TimeUnit.SECONDS);
-
+      assertThat(slowStatus).as("answered by graceful shutdown").isEqualTo(503);
       TestBackend.Received end = backend.awaitEnd(sessionId, WAIT);
       assertThat(end.status()).isEqualTo("errored");
       List<TestBackend.Received> all = backend.all();
