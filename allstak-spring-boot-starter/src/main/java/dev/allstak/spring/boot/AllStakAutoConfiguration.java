@@ -14,6 +14,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackages;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.info.GitProperties;
@@ -84,13 +85,15 @@ public final class AllStakAutoConfiguration {
       return registration;
     }
 
+    /** User sessions end with their HTTP sessions. */
     @Bean
+    @ConditionalOnProperty(prefix = "allstak", name = "session-mode", havingValue = "user")
     ServletListenerRegistrationBean<AllStakServletContextListener> allStakSessionListener(AllStakApplication application) {
       ServletIntegration servlet = application.servlet();
-      // Only user sessions need it; a disabled registration registers nothing.
+      // Off (a bad setting): a disabled registration registers nothing.
       ServletListenerRegistrationBean<AllStakServletContextListener> registration = new ServletListenerRegistrationBean<>(
           servlet != null ? servlet.sessionListener() : new AllStakServletContextListener());
-      registration.setEnabled(servlet != null && application.userMode());
+      registration.setEnabled(servlet != null);
       return registration;
     }
   }
