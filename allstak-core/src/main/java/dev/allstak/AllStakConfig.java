@@ -68,6 +68,7 @@ public final class AllStakConfig {
   private final BeforeSend beforeSend;
   private final Integer maxQueueSize;
   private final Boolean enableUncaughtExceptionHandler;
+  private final Boolean enableShutdownHook;
   private final List<SessionListener> sessionListeners;
 
   private AllStakConfig(Builder b) {
@@ -88,6 +89,7 @@ public final class AllStakConfig {
     this.beforeSend = b.beforeSend;
     this.maxQueueSize = b.maxQueueSize;
     this.enableUncaughtExceptionHandler = b.enableUncaughtExceptionHandler;
+    this.enableShutdownHook = b.enableShutdownHook;
     this.sessionListeners = Collections.unmodifiableList(new ArrayList<>(b.sessionListeners));
   }
 
@@ -227,6 +229,14 @@ public final class AllStakConfig {
     return enableUncaughtExceptionHandler == null || enableUncaughtExceptionHandler;
   }
 
+  /**
+   * Whether {@link AllStak#init(AllStakConfig)} installs the JVM shutdown hook that ends the
+   * session.
+   */
+  public boolean enableShutdownHook() {
+    return enableShutdownHook == null || enableShutdownHook;
+  }
+
   /** The listeners told about the session's start, status changes and end. */
   public List<SessionListener> sessionListeners() {
     return sessionListeners;
@@ -252,6 +262,7 @@ public final class AllStakConfig {
     b.beforeSend = beforeSend;
     b.maxQueueSize = maxQueueSize;
     b.enableUncaughtExceptionHandler = enableUncaughtExceptionHandler;
+    b.enableShutdownHook = enableShutdownHook;
     b.sessionListeners.addAll(sessionListeners);
     return b;
   }
@@ -274,6 +285,7 @@ public final class AllStakConfig {
         + ", beforeSend=" + (beforeSend != null)
         + ", maxQueueSize=" + maxQueueSize()
         + ", enableUncaughtExceptionHandler=" + enableUncaughtExceptionHandler()
+        + ", enableShutdownHook=" + enableShutdownHook()
         + ", sessionListeners=" + sessionListeners.size()
         + '}';
   }
@@ -298,6 +310,7 @@ public final class AllStakConfig {
     BeforeSend beforeSend;
     Integer maxQueueSize;
     Boolean enableUncaughtExceptionHandler;
+    Boolean enableShutdownHook;
     final List<SessionListener> sessionListeners = new ArrayList<>();
 
     private Builder() {}
@@ -468,6 +481,19 @@ public final class AllStakConfig {
      */
     public Builder enableUncaughtExceptionHandler(boolean enable) {
       this.enableUncaughtExceptionHandler = enable;
+      return this;
+    }
+
+    /**
+     * Whether {@code AllStak.init} installs a JVM shutdown hook that ends the session when the JVM
+     * exits; default {@code true}. Turn it off only when something else closes the client at every
+     * exit, after the work that may still fail: the Spring Boot starter does, from Spring's own
+     * shutdown hook once graceful shutdown has drained the requests in flight (two hooks would
+     * race: the JVM runs them concurrently). Without a hook and a close, a process that exits is
+     * reported {@code abnormal} by the next start.
+     */
+    public Builder enableShutdownHook(boolean enable) {
+      this.enableShutdownHook = enable;
       return this;
     }
 

@@ -60,6 +60,20 @@ class ShutdownHookChildJvmTest {
   }
 
   @Test
+  void withoutItsShutdownHookTheClientLeavesTheSessionToWhoeverClosesIt() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(202));
+    server.enqueue(new MockResponse().setResponseCode(202));
+
+    ChildJvm.Result child = app().args("no-shutdown-hook").start().waitFor(Duration.ofSeconds(30));
+    assertThat(child.exitCode()).as(child.toString()).isZero();
+
+    // The child has exited: whatever it sent has arrived (its start may not have had the time).
+    for (RecordedRequest r = poll(server, 200); r != null; r = poll(server, 200)) {
+      assertThat(r.getPath()).isNotEqualTo("/ingest/v1/sessions/end");
+    }
+  }
+
+  @Test
   void aBackendThatNeverAnswersDelaysExitByAtMostTheShutdownTimeout() throws Exception {
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));

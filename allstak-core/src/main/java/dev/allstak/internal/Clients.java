@@ -16,9 +16,9 @@ public final class Clients {
   private Clients() {}
 
   /**
-   * A working client, or one that does nothing under a test runner; its shutdown hook and
-   * uncaught-exception handler are installed and its session started as configured. Reads nothing
-   * from the process: {@code resolved} holds all it needs.
+   * A working client, or one that does nothing under a test runner; its shutdown hook (unless
+   * turned off) and uncaught-exception handler are installed and its session started as configured.
+   * Reads nothing from the process: {@code resolved} holds all it needs.
    */
   public static AllStakClient create(ResolvedConfig resolved) {
     AllStakConfig config = resolved.config();
@@ -39,7 +39,9 @@ public final class Clients {
     SessionStore store = SessionStore.create(config, resolved.defaultCacheDir(), transport, Clock.SYSTEM);
     DefaultAllStakClient client =
         new DefaultAllStakClient(config, transport, Clock.SYSTEM, SessionEvents.NONE, store);
-    client.installShutdownHook();
+    if (config.enableShutdownHook()) {
+      client.installShutdownHook();
+    }
     if (config.enableUncaughtExceptionHandler()) {
       client.installUncaughtExceptionHandler();
     }

@@ -3,6 +3,7 @@ package dev.allstak.testing;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -55,6 +56,13 @@ public final class ChildJvm implements AutoCloseable {
 
   public static Builder builder(String mainClass) {
     return new Builder(mainClass);
+  }
+
+  /** A child started as {@code java -jar jar}, as a packaged application is run. */
+  public static Builder jar(Path jar) {
+    Builder builder = new Builder(null);
+    builder.jar = jar.toString();
+    return builder;
   }
 
   /** The child's process. */
@@ -188,6 +196,7 @@ public final class ChildJvm implements AutoCloseable {
     private final List<String> removedEnv = new ArrayList<>();
     private final List<String> classPathPrefix = new ArrayList<>();
     private String classPath = System.getProperty("java.class.path");
+    private String jar;
 
     private Builder(String mainClass) {
       this.mainClass = mainClass;
@@ -238,11 +247,16 @@ public final class ChildJvm implements AutoCloseable {
       for (Map.Entry<String, String> p : systemProperties.entrySet()) {
         command.add("-D" + p.getKey() + "=" + p.getValue());
       }
-      List<String> cp = new ArrayList<>(classPathPrefix);
-      cp.add(classPath);
-      command.add("-cp");
-      command.add(String.join(File.pathSeparator, cp));
-      command.add(mainClass);
+      if (jar != null) {
+        command.add("-jar");
+        command.add(jar);
+      } else {
+        List<String> cp = new ArrayList<>(classPathPrefix);
+        cp.add(classPath);
+        command.add("-cp");
+        command.add(String.join(File.pathSeparator, cp));
+        command.add(mainClass);
+      }
       command.addAll(args);
       ProcessBuilder pb = new ProcessBuilder(command);
       // The child must not inherit reporting settings from whoever runs the build.

@@ -40,13 +40,27 @@ import org.slf4j.LoggerFactory;
 public final class AllStakFilter implements Filter {
   private static final Logger log = LoggerFactory.getLogger(AllStakFilter.class);
 
+  private final boolean bound;
   private WebAppIntegration integration = WebAppIntegration.OFF;
   /** Set when the listener is missing: the first request checks that the application opened a client. */
   private final AtomicBoolean checkClient = new AtomicBoolean();
   private volatile String app;
 
+  public AllStakFilter() {
+    this.bound = false;
+  }
+
+  /** A filter that reports through {@code integration} whatever the servlet context holds. */
+  AllStakFilter(WebAppIntegration integration) {
+    this.bound = true;
+    this.integration = integration;
+  }
+
   @Override
   public void init(FilterConfig filterConfig) {
+    if (bound) {
+      return;
+    }
     ServletContext context = filterConfig.getServletContext();
     Object found = context.getAttribute(WebAppIntegration.ATTRIBUTE);
     if (found instanceof WebAppIntegration) {

@@ -29,10 +29,27 @@ public final class AllStakServletContextListener
     implements ServletContextListener, HttpSessionListener, HttpSessionIdListener {
   private static final Logger log = LoggerFactory.getLogger(AllStakServletContextListener.class);
 
+  private final boolean bound;
   private volatile WebAppIntegration integration;
+
+  public AllStakServletContextListener() {
+    this.bound = false;
+  }
+
+  /**
+   * A listener for the HTTP sessions of an integration whose owner starts and stops it: the
+   * application's start and stop do nothing here.
+   */
+  AllStakServletContextListener(WebAppIntegration integration) {
+    this.bound = true;
+    this.integration = integration;
+  }
 
   @Override
   public void contextInitialized(ServletContextEvent event) {
+    if (bound) {
+      return;
+    }
     try {
       if (event.getServletContext().getAttribute(WebAppIntegration.ATTRIBUTE) != null) {
         log.debug("AllStak: already started in this web application; this listener does nothing");
@@ -77,7 +94,7 @@ public final class AllStakServletContextListener
   @Override
   public void contextDestroyed(ServletContextEvent event) {
     WebAppIntegration stopping = integration;
-    if (stopping == null) {
+    if (stopping == null || bound) {
       return;
     }
     integration = null;

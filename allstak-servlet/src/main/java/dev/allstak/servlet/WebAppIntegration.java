@@ -11,6 +11,7 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -75,20 +76,31 @@ final class WebAppIntegration {
       return OFF;
     }
     AllStakClient client = AllStak.init(config);
-    UserSessionRegistry users = null;
-    if (settings.userMode) {
-      users = new UserSessionRegistry(client::startUserSession, System::nanoTime, settings.maxLifetime.toNanos());
-    }
     log.info("AllStak: web application {} reports {} sessions", app, settings.userMode ? "user" : "application");
+    return forClient(client, settings.userMode, settings.maxLifetime);
+  }
+
+  /** The integration over {@code client}; in user mode, with its registry of user sessions. */
+  static WebAppIntegration forClient(AllStakClient client, boolean userMode, Duration maxLifetime) {
+    UserSessionRegistry users = null;
+    if (userMode) {
+      users = new UserSessionRegistry(client::startUserSession, System::nanoTime, maxLifetime.toNanos());
+    }
+    AllStakConfig config = client.config();
     return new WebAppIntegration(client, users, UserIds.forClient(config.sendDefaultPii(), config.apiKey()), true);
   }
 
   /** The application stops: its user sessions and its own session end, within shutdownTimeout. */
   void stop() {
+    endUserSessions();
+    client.close();
+  }
+
+  /** Ends every open user session with its accumulated status. */
+  void endUserSessions() {
     if (users != null) {
       users.endAll();
     }
-    client.close();
   }
 
   boolean userMode() {

@@ -5,6 +5,7 @@ import dev.allstak.examples.HandledErrors;
 import dev.allstak.examples.HelloAllStak;
 import dev.allstak.examples.LoggingWorker;
 import dev.allstak.examples.UncaughtCrash;
+import dev.allstak.examples.boot.BootShop;
 import dev.allstak.examples.collector.HealthReport;
 import dev.allstak.examples.collector.LocalCollector;
 import dev.allstak.examples.collector.SessionRecord;
@@ -39,9 +40,6 @@ import java.util.stream.Stream;
  * <p>The applications share a temporary {@code ALLSTAK_CACHE_DIR}, so the second run of the killed
  * worker finds the first one's session and reports it. Between the two runs the collector is
  * restarted: the session it is told about was accepted by the collector's previous life. Last, a
- * web application in an embedded Tomcat answers a few requests, some of them failing, and is
- * stopped with SIGTERM. Then a worker that never calls {@code captureException}, only logs its
- * failures, ends {@code errored} through the logging appender.
  */
 public final class Demo {
   /** The release most applications run as. */
@@ -166,7 +164,10 @@ public final class Demo {
           BatchWorker.class, NEXT_RELEASE, List.of(String.valueOf(RESTARTED_WORKER_JOBS)));
       awaitEnd(killed);
 
-      runWebApp(step("shop-web", "errored", "a servlet application with a failing endpoint, stopped with SIGTERM"));
+      runWebApp(step("shop-web", "errored", "a servlet application with a failing endpoint, stopped with SIGTERM"),
+          ShopWebApp.class);
+      runWebApp(step("shop-boot", "errored", "the same shop on Spring Boot with allstak-spring-boot-starter, "
+          + "stopped with SIGTERM"), BootShop.class);
       runToEnd(step("logging-worker", "errored", "failures only logged (log.error), counted by the Log4j 2 appender"),
           LoggingWorker.class, JOBS_RELEASE, List.of(String.valueOf(LOGGING_WORKER_JOBS)));
 
@@ -233,9 +234,9 @@ public final class Demo {
    * Starts the web application on a free port, sends it {@link #WEB_REQUESTS} and stops it the way
    * a server is stopped ({@code kill}, {@code docker stop}): SIGTERM, so its shutdown hook stops Tomcat.
    */
-  private void runWebApp(Step step) throws IOException, SQLException, InterruptedException {
+  private void runWebApp(Step step, Class<?> main) throws IOException, SQLException, InterruptedException {
     Set<String> before = sessionIds();
-    ExampleApp app = launch(step, ShopWebApp.class, NEXT_RELEASE, List.of("0"), WEB_APP_JVM_OPTIONS, LISTENING);
+    ExampleApp app = launch(step, main, NEXT_RELEASE, List.of("0"), WEB_APP_JVM_OPTIONS, LISTENING);
     if (app.awaitLine(APP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       step.responseCodes = request(URI.create(app.seenLine().substring(LISTENING.length()).trim()));
     } else {

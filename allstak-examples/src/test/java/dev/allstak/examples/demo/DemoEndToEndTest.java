@@ -41,7 +41,8 @@ class DemoEndToEndTest {
   private static final String NEXT = Demo.NEXT_RELEASE;
   private static final String JOBS = Demo.JOBS_RELEASE;
   private static final int WEB_STEP = 7;
-  private static final int LOGGING_WORKER_STEP = 8;
+  private static final int BOOT_STEP = 8;
+  private static final int LOGGING_WORKER_STEP = 9;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Path dataDir;
@@ -79,6 +80,7 @@ class DemoEndToEndTest {
     assertThat(demo.steps()).extracting(Demo.Step::label, Demo.Step::exitCode).containsExactly(
         tuple("hello", 0), tuple("handled-errors", 0), tuple("hello", 0), tuple("handled-errors", 0),
         tuple("crash", 1), tuple("worker", 137), tuple("worker", 0), tuple("shop-web", 143),
+        tuple("shop-boot", 143),
         tuple("logging-worker", 0));
   }
 
@@ -89,8 +91,8 @@ class DemoEndToEndTest {
       assertThat(step.sessionIds()).as(step.label()).hasSize(1);
       releases.add(session(step).release());
     }
-    assertThat(releases).containsExactly(STABLE, STABLE, NEXT, NEXT, NEXT, NEXT, NEXT, NEXT, JOBS);
-    assertThat(collector.store().sessions()).hasSize(9);
+    assertThat(releases).containsExactly(STABLE, STABLE, NEXT, NEXT, NEXT, NEXT, NEXT, NEXT, NEXT, JOBS);
+    assertThat(collector.store().sessions()).hasSize(10);
     assertThat(collector.store().sessions()).extracting(SessionRecord::environment).containsOnly("demo");
   }
 
@@ -144,7 +146,7 @@ class DemoEndToEndTest {
     List<List<String>> rows = rows(page.body());
     assertThat(rows.get(0)).startsWith("release", "sessions", "ok", "errored", "crashed", "abnormal", "active");
     assertThat(rows.subList(1, rows.size())).extracting(r -> r.subList(0, 2))
-        .containsExactly(List.of(JOBS, "1"), List.of(STABLE, "2"), List.of(NEXT, "6"));
+        .containsExactly(List.of(JOBS, "1"), List.of(STABLE, "2"), List.of(NEXT, "7"));
     Map<String, ReleaseHealth> health = health();
     for (List<String> row : rows.subList(1, rows.size())) {
       ReleaseHealth r = health.get(row.get(0));
@@ -205,8 +207,8 @@ class DemoEndToEndTest {
 
     assertThat(health.get(STABLE).errorEvents()).as(STABLE + ": alice's two handled errors").isEqualTo(2);
     assertThat(health.get(NEXT).errorEvents())
-        .as(NEXT + ": bob's two handled errors, carol's crash and the web application's two failed checkouts")
-        .isEqualTo(5);
+        .as(NEXT + ": bob's two handled errors, carol's crash and the web applications' two failed checkouts each")
+        .isEqualTo(7);
   }
 
   // ---- The servlet integration ----
@@ -247,6 +249,22 @@ class DemoEndToEndTest {
       assertThat(request.path("host").asText()).startsWith("127.0.0.1:");
       assertThat(request.has("userAgent")).as("personal data only with sendDefaultPii").isFalse();
     }
+  }
+
+  // ---- The Spring Boot starter ----
+
+  @Test
+  void springBootApplicationReportsItsSessionAndFailedCheckouts() throws Exception {
+    Demo.Step boot = demo.steps().get(BOOT_STEP);
+    assertThat(boot.label()).isEqualTo("shop-boot");
+    assertThat(boot.responseCodes()).as("GET / answers, GET /checkout fails: 500").containsExactly(200, 500, 200, 500);
+    SessionRecord session = session(boot);
+    assertThat(session.status()).as("ended by Spring's shutdown, after graceful shutdown").isEqualTo("errored");
+    assertThat(session.release()).isEqualTo(NEXT);
+    List<ErrorEventRecord> events = collector.store().errorEvents().stream()
+        .filter(e -> session.sessionId().equals(e.sessionId())).collect(Collectors.toList());
+    assertThat(events).as("one event per failed checkout, Spring's ServletException unwrapped").hasSize(2)
+        .extracting(ErrorEventRecord::exceptionClass).containsOnly("java.lang.IllegalStateException");
   }
 
   @Test
@@ -310,10 +328,10 @@ class DemoEndToEndTest {
   void nextReleaseNumbers() throws Exception {
     ReleaseHealth next = health().get(NEXT);
 
-    assertThat(next.sessions()).isEqualTo(6);
+    assertThat(next.sessions()).isEqualTo(7);
     assertThat(List.of(next.ok(), next.errored(), next.crashed(), next.abnormal(), next.active()))
-        .as("ok, errored, crashed, abnormal, active").containsExactly(2, 2, 1, 1, 0);
-    assertThat(next.crashFreeSessionRate()).isEqualTo(5.0 / 6);
+        .as("ok, errored, crashed, abnormal, active").containsExactly(2, 3, 1, 1, 0);
+    assertThat(next.crashFreeSessionRate()).isEqualTo(6.0 / 7);
     assertThat(next.users()).isEqualTo(2);
     assertThat(next.crashFreeUserRate()).isEqualTo(0.5);
   }
