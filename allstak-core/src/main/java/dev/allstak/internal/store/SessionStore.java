@@ -105,8 +105,8 @@ public final class SessionStore {
   private volatile boolean dirtyHint;
   /** The application session's record, written by init without fsync: the store's thread syncs it. */
   private volatile LiveRecord unsyncedStart;
-  /** A scan left a dead owner's records for a later batch: scan again once the pending are sent. */
-  private volatile boolean moreToClaim;
+  /** Dead owners with records left for a later batch: claimed again once the pending are sent. */
+  private final Set<String> moreToClaim = ConcurrentHashMap.newKeySet();
   private volatile Thread worker;
   private ThreadPoolExecutor delivery;
 
@@ -314,7 +314,8 @@ public final class SessionStore {
       }
       long now = clock.currentTimeMillis();
       if (r == null) {
-        persistPending(new SessionRecord(info, status, 0, now, false, status, Math.max(0, durationMs)), null, 0);
+        persistPending(new SessionRecord(info, status, 0, now, false, status, Math.max(0, durationMs)), null, 0,
+            true);
         return;
       }
       synchronized (r) {
@@ -322,7 +323,7 @@ public final class SessionStore {
           return;
         }
         r.ended = true;
-        persistPending(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size);
+        persistPending(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size, true);
       }
     }
   }
@@ -335,7 +336,8 @@ public final class SessionStore {
    */
   private boolean endLater(SessionInfo info, SessionStatus status, long durationMs) {
     LiveRecord r = live.get(info.id());
-    if (r == null || r.source.durableStart || closeRequested) {
+    // Also while closing: until the release has passed this record, it writes the end given here.
+    if (r == null || r.durable() || state != OPEN) {
       return false;
     }
     synchronized (r) {
@@ -350,7 +352,11 @@ public final class SessionStore {
     return true;
   }
 
-  private void persistPending(SessionRecord rec, Path existing, long existingSize) {
+  /**
+   * Writes an end to deliver later; {@code durable}: fsynced with its folder (the application
+   * session's; a user session's is not, so that many of them at close cost no fsync each).
+   */
+  private void persistPending(SessionRecord rec, Path existing, long existingSize, boolean durable) {
     Path file = existing != null ? existing : sessionFile(owner, rec.info.id());
     int reserved = -1;
     try {
@@ -362,8 +368,10 @@ public final class SessionStore {
         }
         reserved = data.length;
       }
-      StoreFiles.writeAtomically(file, temp(rec.info.id()), data, true);
-      StoreFiles.syncDirectory(settings.directory);
+      StoreFiles.writeAtomically(file, temp(rec.info.id()), data, durable);
+      if (durable) {
+        StoreFiles.syncDirectory(settings.directory);
+      }
       if (existing != null) {
         bytes.addAndGet(data.length - existingSize);
       }
@@ -418,8 +426,10 @@ public final class SessionStore {
           heartbeat();
           nextBeat = now + settings.heartbeatNanos;
         }
-        if (now - nextScan >= 0 || (moreToClaim && pending.isEmpty())) {
-          moreToClaim = false;
+        if (!moreToClaim.isEmpty() && pending.isEmpty()) {
+          claimNextBatches();
+        }
+        if (now - nextScan >= 0) {
           scan();
           nextScan = clock.nanoTime() + settings.rescanNanos;
         }
@@ -518,7 +528,7 @@ public final class SessionStore {
         r.ended = true;
         live.remove(r.info.id(), r);
         persistPending(r.snapshot(clock.currentTimeMillis(), r.errorCount()).withEnd(r.unsentEnd,
-            r.unsentEndDurationMs), r.file, r.size);
+            r.unsentEndDurationMs), r.file, r.size, r.durable());
         return;
       }
       long errors = r.errorCount();
@@ -659,7 +669,7 @@ public final class SessionStore {
       }
       if (sessions.size() > CLAIM_BATCH) {
         // The rest stays the dead owner's, lock file and heartbeat included, for the next batch.
-        moreToClaim = true;
+        moreToClaim.add(dead);
         return ended;
       }
       for (Path p : others) {
@@ -671,6 +681,17 @@ public final class SessionStore {
     } catch (IOException e) {
       log.debug("AllStak: could not claim the records of {}", dead, e);
       return 0;
+    }
+  }
+
+  /** The next batch of each dead owner a claim left records of, without listing the whole folder. */
+  private void claimNextBatches() {
+    for (String dead : new ArrayList<>(moreToClaim)) {
+      moreToClaim.remove(dead);
+      if (closeRequested) {
+        return;
+      }
+      claim(dead);
     }
   }
 
@@ -999,7 +1020,7 @@ public final class SessionStore {
                 if (!r.onDisk()) {
                   r.file = sessionFile(owner, r.info.id());
                 }
-                StoreFiles.writeAtomically(r.file, temp(r.info.id()), rec.toJson(), true);
+                StoreFiles.writeAtomically(r.file, temp(r.info.id()), rec.toJson(), r.durable());
               } catch (IOException e) {
                 writeFailed("keep a session open at close", e);
               }
