@@ -354,9 +354,10 @@ public final class SessionStore {
 
   /**
    * Writes an end to deliver later; {@code durable}: fsynced with its folder (the application
-   * session's; a user session's is not, so that many of them at close cost no fsync each).
+   * session's; a user session's is not, so that many of them at close cost no fsync each). False
+   * when it could not be kept.
    */
-  private void persistPending(SessionRecord rec, Path existing, long existingSize, boolean durable) {
+  private boolean persistPending(SessionRecord rec, Path existing, long existingSize, boolean durable) {
     Path file = existing != null ? existing : sessionFile(owner, rec.info.id());
     int reserved = -1;
     try {
@@ -364,7 +365,7 @@ public final class SessionStore {
       if (existing == null) {
         if (!reserve(data.length)) {
           counters.droppedCapacity.incrementAndGet();
-          return;
+          return false;
         }
         reserved = data.length;
       }
@@ -378,8 +379,10 @@ public final class SessionStore {
       reserved = -1;
       pending.put(rec.info.id(), new Pending(file, rec, data.length, clock.nanoTime() + settings.retryBaseNanos));
       wake();
+      return true;
     } catch (IOException | RuntimeException e) {
       writeFailed("keep an undelivered session end", e);
+      return false;
     } finally {
       unreserve(reserved);
     }
@@ -523,14 +526,22 @@ public final class SessionStore {
       if (r.ended || state != OPEN) {
         return;
       }
-      r.dirty = false;
       if (r.unsentEnd != null) {
-        r.ended = true;
-        live.remove(r.info.id(), r);
-        persistPending(r.snapshot(clock.currentTimeMillis(), r.errorCount()).withEnd(r.unsentEnd,
-            r.unsentEndDurationMs), r.file, r.size, r.durable());
+        if (Thread.currentThread() != worker) {
+          // Left to the store's thread: this one may be a post thread interrupted by shutdown,
+          // whose file channel would close mid-write.
+          wake();
+          return;
+        }
+        r.dirty = false;
+        if (persistPending(r.snapshot(clock.currentTimeMillis(), r.errorCount()).withEnd(r.unsentEnd,
+            r.unsentEndDurationMs), r.file, r.size, r.durable())) {
+          r.ended = true;
+          live.remove(r.info.id(), r);
+        }
         return;
       }
+      r.dirty = false;
       long errors = r.errorCount();
       int reserved = -1;
       try {
@@ -556,6 +567,7 @@ public final class SessionStore {
         r.writtenErrors = errors;
         writeLog.reset();
       } catch (IOException | RuntimeException e) {
+        r.dirty = true; // written again at the next flush
         writeFailed("write a session record", e);
       } finally {
         unreserve(reserved);

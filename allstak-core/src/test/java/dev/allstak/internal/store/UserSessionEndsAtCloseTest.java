@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -76,10 +77,13 @@ class UserSessionEndsAtCloseTest {
     SessionStore store = new SessionStore(StoreSettings.at(dir, TimeUnit.MILLISECONDS.toNanos(200))
         .withBounds(10_000, 64L << 20, StoreSettings.MAX_AGE_MILLIS), stalled, Clock.SYSTEM);
     store.start();
-    UserSessions users = new UserSessions(stalled, Clock.SYSTEM, () -> store.eventsFor(SessionEvents.NONE),
+    int fillers = 2 + 4096; // two posts stalled on the user-session threads and 4,096 queued
+    AtomicInteger made = new AtomicInteger();
+    // Only the last session is kept by the store: the fillers only fill the queue.
+    UserSessions users = new UserSessions(stalled, Clock.SYSTEM,
+        () -> made.getAndIncrement() < fillers ? SessionEvents.NONE : store.eventsFor(SessionEvents.NONE),
         (throwable, metadata, request, sessionId, userId) -> { }, TimeUnit.SECONDS.toNanos(1), "app@3.0.0", "prod");
-    // Two posts stalled on the user-session threads and 4,096 queued fill the queue.
-    for (int i = 0; i < 2 + 4096; i++) {
+    for (int i = 0; i < fillers; i++) {
       users.start("filler-" + i);
     }
     UserSession late = users.start("late");
