@@ -39,8 +39,11 @@ public final class UserSessions {
   private static final Logger log = LoggerFactory.getLogger(UserSessions.class);
   static final int THREADS = 2;
   static final int QUEUE_CAPACITY = 4096;
-  /** How long close() waits for interrupted posts to give up and hand their ends to the store. */
-  static final long IN_FLIGHT_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  /**
+   * Of close()'s time, what is kept for the posts in flight, once interrupted, to give up and hand
+   * their ends to the store.
+   */
+  static final long IN_FLIGHT_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(150);
 
   private final Transport transport;
   private final Clock clock;
@@ -133,7 +136,8 @@ public final class UserSessions {
     endAll();
     executor.shutdown();
     try {
-      long remaining = deadlineNanos - clock.nanoTime();
+      // The last moments are kept for the posts in flight to give up and hand their ends over.
+      long remaining = deadlineNanos - IN_FLIGHT_GRACE_NANOS - clock.nanoTime();
       if (remaining > 0 && executor.awaitTermination(remaining, TimeUnit.NANOSECONDS)) {
         return;
       }
@@ -145,7 +149,8 @@ public final class UserSessions {
         }
       }
       // An interrupted post gives up at once; its end reaches the store before the store closes.
-      executor.awaitTermination(IN_FLIGHT_GRACE_NANOS, TimeUnit.NANOSECONDS);
+      executor.awaitTermination(Math.max(deadlineNanos - clock.nanoTime(), TimeUnit.MILLISECONDS.toNanos(20)),
+          TimeUnit.NANOSECONDS);
       log.debug("AllStak: shutdownTimeout reached with user session posts in flight; {} queued ends kept "
           + "for later", unsent);
     } catch (InterruptedException e) {

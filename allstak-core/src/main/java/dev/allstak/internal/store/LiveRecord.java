@@ -58,6 +58,11 @@ final class LiveRecord {
     return source == null ? 0 : source.errorCount();
   }
 
+  /** The application session's record: fsynced where a user session's is not. */
+  boolean durable() {
+    return source != null && source.durableStart;
+  }
+
   boolean onDisk() {
     return file != null;
   }

@@ -104,8 +104,8 @@ public final class SessionStore {
   private volatile boolean dirtyHint;
   /** The application session's record, written by init without fsync: the store's thread syncs it. */
   private volatile LiveRecord unsyncedStart;
-  /** A scan left a dead owner's records for a later batch: scan again once the pending are sent. */
-  private volatile boolean moreToClaim;
+  /** Dead owners with records left for a later batch: claimed again once the pending are sent. */
+  private final Set<String> moreToClaim = ConcurrentHashMap.newKeySet();
   private volatile Thread worker;
   private ThreadPoolExecutor delivery;
 
@@ -313,7 +313,8 @@ public final class SessionStore {
       }
       long now = clock.currentTimeMillis();
       if (r == null) {
-        persistPending(new SessionRecord(info, status, 0, now, false, status, Math.max(0, durationMs)), null, 0);
+        persistPending(new SessionRecord(info, status, 0, now, false, status, Math.max(0, durationMs)), null, 0,
+            true);
         return;
       }
       synchronized (r) {
@@ -321,7 +322,7 @@ public final class SessionStore {
           return;
         }
         r.ended = true;
-        persistPending(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size);
+        persistPending(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size, true);
       }
     }
   }
@@ -334,7 +335,8 @@ public final class SessionStore {
    */
   private boolean endLater(SessionInfo info, SessionStatus status, long durationMs) {
     LiveRecord r = live.get(info.id());
-    if (r == null || r.source.durableStart || closeRequested) {
+    // Also while closing: until the release has passed this record, it writes the end given here.
+    if (r == null || r.durable() || state != OPEN) {
       return false;
     }
     synchronized (r) {
@@ -349,7 +351,12 @@ public final class SessionStore {
     return true;
   }
 
-  private void persistPending(SessionRecord rec, Path existing, long existingSize) {
+  /**
+   * Writes an end to deliver later; {@code durable}: fsynced with its folder (the application
+   * session's; a user session's is not, so that many of them at close cost no fsync each). False
+   * when it could not be kept.
+   */
+  private boolean persistPending(SessionRecord rec, Path existing, long existingSize, boolean durable) {
     Path file = existing != null ? existing : sessionFile(owner, rec.info.id());
     int reserved = -1;
     try {
@@ -357,20 +364,24 @@ public final class SessionStore {
       if (existing == null) {
         if (!reserve(data.length)) {
           counters.droppedCapacity.incrementAndGet();
-          return;
+          return false;
         }
         reserved = data.length;
       }
-      StoreFiles.writeAtomically(file, temp(rec.info.id()), data, true);
-      StoreFiles.syncDirectory(settings.directory);
+      StoreFiles.writeAtomically(file, temp(rec.info.id()), data, durable);
+      if (durable) {
+        StoreFiles.syncDirectory(settings.directory);
+      }
       if (existing != null) {
         bytes.addAndGet(data.length - existingSize);
       }
       reserved = -1;
       pending.put(rec.info.id(), new Pending(file, rec, data.length, clock.nanoTime() + settings.retryBaseNanos));
       wake();
+      return true;
     } catch (IOException | RuntimeException e) {
       writeFailed("keep an undelivered session end", e);
+      return false;
     } finally {
       unreserve(reserved);
     }
@@ -417,8 +428,10 @@ public final class SessionStore {
           heartbeat();
           nextBeat = now + settings.heartbeatNanos;
         }
-        if (now - nextScan >= 0 || (moreToClaim && pending.isEmpty())) {
-          moreToClaim = false;
+        if (!moreToClaim.isEmpty() && pending.isEmpty()) {
+          claimNextBatches();
+        }
+        if (now - nextScan >= 0) {
           scan();
           nextScan = clock.nanoTime() + settings.rescanNanos;
         }
@@ -512,14 +525,22 @@ public final class SessionStore {
       if (r.ended || state != OPEN) {
         return;
       }
-      r.dirty = false;
       if (r.unsentEnd != null) {
-        r.ended = true;
-        live.remove(r.info.id(), r);
-        persistPending(r.snapshot(clock.currentTimeMillis(), r.errorCount()).withEnd(r.unsentEnd,
-            r.unsentEndDurationMs), r.file, r.size);
+        if (Thread.currentThread() != worker) {
+          // Left to the store's thread: this one may be a post thread interrupted by shutdown,
+          // whose file channel would close mid-write.
+          wake();
+          return;
+        }
+        r.dirty = false;
+        if (persistPending(r.snapshot(clock.currentTimeMillis(), r.errorCount()).withEnd(r.unsentEnd,
+            r.unsentEndDurationMs), r.file, r.size, r.durable())) {
+          r.ended = true;
+          live.remove(r.info.id(), r);
+        }
         return;
       }
+      r.dirty = false;
       long errors = r.errorCount();
       int reserved = -1;
       try {
@@ -545,6 +566,7 @@ public final class SessionStore {
         r.writtenErrors = errors;
         writeLog.reset();
       } catch (IOException | RuntimeException e) {
+        r.dirty = true; // written again at the next flush
         writeFailed("write a session record", e);
       } finally {
         unreserve(reserved);
@@ -658,7 +680,7 @@ public final class SessionStore {
       }
       if (sessions.size() > CLAIM_BATCH) {
         // The rest stays the dead owner's, lock file and heartbeat included, for the next batch.
-        moreToClaim = true;
+        moreToClaim.add(dead);
         return ended;
       }
       for (Path p : others) {
@@ -670,6 +692,17 @@ public final class SessionStore {
     } catch (IOException e) {
       log.debug("AllStak: could not claim the records of {}", dead, e);
       return 0;
+    }
+  }
+
+  /** The next batch of each dead owner a claim left records of, without listing the whole folder. */
+  private void claimNextBatches() {
+    for (String dead : new ArrayList<>(moreToClaim)) {
+      moreToClaim.remove(dead);
+      if (closeRequested) {
+        return;
+      }
+      claim(dead);
     }
   }
 
@@ -998,7 +1031,7 @@ public final class SessionStore {
                 if (!r.onDisk()) {
                   r.file = sessionFile(owner, r.info.id());
                 }
-                StoreFiles.writeAtomically(r.file, temp(r.info.id()), rec.toJson(), true);
+                StoreFiles.writeAtomically(r.file, temp(r.info.id()), rec.toJson(), r.durable());
               } catch (IOException e) {
                 writeFailed("keep a session open at close", e);
               }

@@ -24,6 +24,14 @@
  * dev.allstak.internal.store.StoreFolder}); otherwise the store keeps nothing. No symbolic link in
  * the partition is ever followed.
  *
+ * <h2>What reaches the disk when</h2>
+ *
+ * <p>The application session's record is written by {@code init}'s thread before it returns (no
+ * fsync: a killed process's writes survive it), then fsynced with the folder by the store's thread.
+ * Ends kept for later (the application's) and claimed records are fsynced with the folder. Status
+ * changes, heartbeats and user sessions' records are not fsynced: they survive a killed process,
+ * not necessarily a power cut (README, "Crash-safe sessions").
+ *
  * <h2>Why the owner holds one lock, not one per record</h2>
  *
  * <p>One process may have many sessions open (one per HTTP user session): a lock per record would

@@ -7,11 +7,24 @@ import dev.allstak.AllStakConfig;
 import dev.allstak.UserSession;
 import dev.allstak.internal.Clients;
 import dev.allstak.internal.config.ResolvedConfig;
+import dev.allstak.internal.Clock;
+import dev.allstak.internal.session.SessionEvents;
+import dev.allstak.internal.session.SessionPayloads;
+import dev.allstak.internal.session.UserSessions;
+import dev.allstak.internal.transport.Outcome;
+import dev.allstak.testing.Await;
+import dev.allstak.testing.RecordingTransport;
 import dev.allstak.testing.TestBackend;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +68,70 @@ class UserSessionEndsAtCloseTest {
         assertThat(backend.starts(id)).as("starts of %s", id).isNotEmpty();
       }
     }
+  }
+
+  @Test
+  void endRefusedByTheFullPostQueueKeepsItsStatusAndDurationAndIsDeliveredLaterOnce() throws Exception {
+    Path dir = cache.resolve(StoreSettings.LAYOUT).resolve("0123456789abcdef");
+    RecordingTransport stalled = new RecordingTransport().hang();
+    SessionStore store = new SessionStore(StoreSettings.at(dir, TimeUnit.MILLISECONDS.toNanos(200))
+        .withBounds(10_000, 64L << 20, StoreSettings.MAX_AGE_MILLIS), stalled, Clock.SYSTEM);
+    store.start();
+    int fillers = 2 + 4096; // two posts stalled on the user-session threads and 4,096 queued
+    AtomicInteger made = new AtomicInteger();
+    // Only the last session is kept by the store: the fillers only fill the queue.
+    UserSessions users = new UserSessions(stalled, Clock.SYSTEM,
+        () -> made.getAndIncrement() < fillers ? SessionEvents.NONE : store.eventsFor(SessionEvents.NONE),
+        (throwable, metadata, request, sessionId, userId) -> { }, TimeUnit.SECONDS.toNanos(1), "app@3.0.0", "prod");
+    for (int i = 0; i < fillers; i++) {
+      users.start("filler-" + i);
+    }
+    UserSession late = users.start("late");
+    late.recordError();
+
+    late.end();
+
+    assertThat(users.droppedEnds()).as("refused by the queue").isEqualTo(1);
+    String id = late.sessionId();
+    Await.until("the end is kept on disk", Duration.ofSeconds(20), () -> keptEnd(dir, id) != null);
+    assertThat(keptEnd(dir, id)).contains("\"end\":{\"status\":\"errored\"");
+    store.close(TimeUnit.SECONDS.toNanos(10));
+    stalled.release();
+    stalled.close();
+
+    RecordingTransport up = new RecordingTransport();
+    SessionStore next = new SessionStore(StoreSettings.at(dir, TimeUnit.MILLISECONDS.toNanos(200))
+        .withBounds(10_000, 64L << 20, StoreSettings.MAX_AGE_MILLIS), up, Clock.SYSTEM);
+    try {
+      next.start();
+      Await.until("the end is delivered", Duration.ofSeconds(20),
+          () -> !up.sent(SessionPayloads.END_PATH, id, Outcome.DELIVERED).isEmpty());
+      assertThat(up.sent(SessionPayloads.END_PATH, id, Outcome.DELIVERED).get(0).body)
+          .containsEntry("status", "errored");
+      assertThat(up.sent(SessionPayloads.START_PATH, id, Outcome.DELIVERED)).as("its start, never sent").hasSize(1);
+    } finally {
+      next.close(TimeUnit.SECONDS.toNanos(5));
+    }
+  }
+
+  /** The record of {@code sessionId} once it holds an end, else null. */
+  private static String keptEnd(Path dir, String sessionId) {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : files.filter(f -> f.getFileName().toString().endsWith(sessionId + ".json"))
+          .collect(Collectors.toList())) {
+        try {
+          String text = new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
+          if (text.contains("\"end\"")) {
+            return text;
+          }
+        } catch (java.nio.file.NoSuchFileException e) {
+          // renamed meanwhile
+        }
+      }
+    } catch (java.io.IOException e) {
+      return null;
+    }
+    return null;
   }
 
   private AllStakClient client(TestBackend backend) {
