@@ -17,7 +17,10 @@ public interface ErrorSink {
 
   /**
    * False when {@code throwable}'s failure (it or a cause) was captured already by this client, through
-   * any session or layer: the caller then neither counts nor sends it again.
+   * any session or layer: the caller then neither counts nor sends it again. This default, for sinks
+   * that remember nothing, takes every throwable as new.
    */
-  boolean firstSighting(Throwable throwable);
+  default boolean firstSighting(Throwable throwable) {
+    return true;
+  }
 }
