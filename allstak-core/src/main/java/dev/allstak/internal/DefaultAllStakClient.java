@@ -100,7 +100,8 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
             return seen.firstSighting(throwable);
           }
         },
-        config.shutdownTimeout().toNanos(), config.release(), config.environment());
+        counters, config.shutdownTimeout().toNanos(), config.release(), config.environment(),
+        config.maxRequestsInFlight());
     store.start();
   }
 

@@ -37,7 +37,7 @@ class UserSessionEndsAtCloseTest {
         }
         expected.put(s.sessionId(), i % 3 == 0 ? "errored" : "ok");
       }
-      first.close(); // 60 posts at 100 ms each on two threads cannot fit in 1 s
+      first.close(); // 60 posts at 100 ms each, one at a time, cannot fit in 1 s
 
       backend.answerAfter(Duration.ZERO);
       AllStakClient second = client(backend);
@@ -60,7 +60,8 @@ class UserSessionEndsAtCloseTest {
   private AllStakClient client(TestBackend backend) {
     AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_users").host(backend.url())
         .release("app@3.0.0").enableInTests(true).cacheDir(cache).enableAutoSessionTracking(false)
-        .shutdownTimeout(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(200)).build();
+        .shutdownTimeout(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(200))
+        .maxRequestsInFlight(1).build();
     return Clients.create(ResolvedConfig.of(config));
   }
 }
