@@ -12,16 +12,15 @@ import dev.allstak.internal.RepeatingLog;
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
 import java.util.Map;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +73,7 @@ public final class UserSessions {
 
   private final Transport transport;
   private final Clock clock;
-  private final Supplier<SessionEvents> eventsPerSession;
+  private final SessionEvents events;
   private final ErrorSink errors;
   private final Counters counters;
   private final long shutdownTimeoutNanos;
@@ -84,7 +83,7 @@ public final class UserSessions {
   private final ArrayBlockingQueue<Handle> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final Semaphore inFlight;
   /** Sessions whose end is not settled yet: open ones, and ended ones on their way. */
-  private final Set<Handle> unsettled = ConcurrentHashMap.newKeySet();
+  private final Unsettled unsettled = new Unsettled();
   private final AtomicBoolean noReleaseWarned = new AtomicBoolean();
   private final RepeatingLog droppedLog = new RepeatingLog(log);
   private final Thread worker;
@@ -93,15 +92,16 @@ public final class UserSessions {
   private volatile boolean stopped;
 
   /**
-   * @param eventsPerSession makes the events hook of each new session (the store keeps one per session)
+   * @param events the events hook of every user session (one for all: it reads a session's error
+   *     count from the session itself, see {@link dev.allstak.internal.store.StoreEvents})
    * @param errors where {@link UserSession#captureException} sends its events
    * @param maxInFlight the most posts in flight at once ({@code maxRequestsInFlight})
    */
-  public UserSessions(Transport transport, Clock clock, Supplier<SessionEvents> eventsPerSession, ErrorSink errors,
+  public UserSessions(Transport transport, Clock clock, SessionEvents events, ErrorSink errors,
       Counters counters, long shutdownTimeoutNanos, String release, String environment, int maxInFlight) {
     this.transport = transport;
     this.clock = clock;
-    this.eventsPerSession = eventsPerSession;
+    this.events = events;
     this.errors = errors;
     this.counters = counters;
     this.shutdownTimeoutNanos = shutdownTimeoutNanos;
@@ -122,20 +122,16 @@ public final class UserSessions {
         log.warn("AllStak: no release is set, so no user session is reported. Set one with "
             + "AllStakConfig.builder().release(\"my-app@1.2.3\"), ALLSTAK_RELEASE or allstak.release");
       }
-      return new Handle(new SessionInfo(null, null, environment, userId, 0), SessionEvents.NONE, clock.nanoTime());
+      return new Handle(null, userId, 0, clock.nanoTime());
     }
-    SessionEvents events = eventsPerSession.get();
-    SessionInfo info = new SessionInfo(UUID.randomUUID().toString(), release, environment, userId,
-        clock.currentTimeMillis());
-    Handle handle = new Handle(info, events, clock.nanoTime());
-    events.attach(handle);
+    Handle handle = new Handle(UUID.randomUUID().toString(), userId, clock.currentTimeMillis(), clock.nanoTime());
     unsettled.add(handle);
     if (closed) {
       // Lost a race with close(): it may not have seen this session, so it is settled here.
       unsettled.remove(handle);
       return UserSession.noop();
     }
-    tell(() -> events.onStart(info));
+    tell(() -> events.onStart(handle));
     startWorker();
     if (!queue.offer(handle)) {
       // Left for the end, which posts the start first.
@@ -157,7 +153,7 @@ public final class UserSessions {
   /** How many sessions are open now (started and not ended). */
   public int active() {
     int n = 0;
-    for (Handle h : unsettled) {
+    for (Handle h : unsettled.snapshot()) {
       if ((h.state & ENDED) == 0) {
         n++;
       }
@@ -167,7 +163,7 @@ public final class UserSessions {
 
   /** Ends every open session, with its accumulated status; returns at once. */
   public void endAll() {
-    for (Handle handle : unsettled) {
+    for (Handle handle : unsettled.snapshot()) {
       handle.end();
     }
   }
@@ -202,7 +198,7 @@ public final class UserSessions {
       }
     }
     int unsent = 0;
-    for (Handle handle : unsettled) {
+    for (Handle handle : unsettled.snapshot()) {
       if (handle.settleUnsent(SessionDropReason.SHUTDOWN)) {
         unsent++;
       }
@@ -250,30 +246,31 @@ public final class UserSessions {
   }
 
   /**
-   * One user session: the handle callers hold, its state and its posts. Also the {@link
-   * SessionTracker} the store reads the error count from. Kept small: a server holds one per user
+   * One user session: the handle callers hold, its attributes, its state and its posts. Also the
+   * {@link SessionTracker} the store reads the error count from. Kept small: a server holds one per user
    * for the session's whole life.
    */
-  private final class Handle implements UserSession, SessionTracker {
-    private final SessionInfo info;
-    private final SessionEvents events;
+  private final class Handle extends SessionInfo implements UserSession, SessionTracker {
     private final long startNanos;
     private volatile long lastActiveNanos;
     /** Set before the ENDED bit, read after it. */
     private long durationMs;
     volatile int state;
     volatile int errorCount;
+    /** Guarded by this session's stripe of {@link Unsettled}. */
+    Handle prev;
+    Handle next;
 
-    Handle(SessionInfo info, SessionEvents events, long startNanos) {
-      this.info = info;
-      this.events = events;
+    /** A session to report; or, with a null id, one that is not reported (no release). */
+    Handle(String id, String userId, long startedAtMillis, long startNanos) {
+      super(id, id == null ? null : release, environment, userId, startedAtMillis);
       this.startNanos = startNanos;
       this.lastActiveNanos = startNanos;
     }
 
     @Override
     public String sessionId() {
-      return info.id();
+      return id();
     }
 
     @Override
@@ -286,13 +283,13 @@ public final class UserSessions {
     @Override
     public void recordError() {
       int word = state;
-      if ((word & ENDED) != 0 || info.id() == null) {
+      if ((word & ENDED) != 0 || id() == null) {
         return;
       }
       ERRORS.incrementAndGet(this);
       if ((word & STATUS_MASK) == SessionStatus.OK.ordinal()
           && STATE.compareAndSet(this, word, word | SessionStatus.ERRORED.ordinal())) {
-        events.onStatusChange(info, SessionStatus.OK, SessionStatus.ERRORED);
+        events.onStatusChange(this, SessionStatus.OK, SessionStatus.ERRORED);
       }
     }
 
@@ -301,7 +298,7 @@ public final class UserSessions {
       int crashed = SessionStatus.CRASHED.ordinal();
       for (;;) {
         int word = state;
-        if ((word & ENDED) != 0 || info.id() == null) {
+        if ((word & ENDED) != 0 || id() == null) {
           return;
         }
         if ((word & STATUS_MASK) == crashed) {
@@ -310,7 +307,7 @@ public final class UserSessions {
         }
         if (STATE.compareAndSet(this, word, (word & ~STATUS_MASK) | crashed)) {
           ERRORS.incrementAndGet(this);
-          events.onStatusChange(info, STATUSES[word & STATUS_MASK], SessionStatus.CRASHED);
+          events.onStatusChange(this, STATUSES[word & STATUS_MASK], SessionStatus.CRASHED);
           return;
         }
       }
@@ -327,7 +324,7 @@ public final class UserSessions {
         }
         // The session counts the error whatever becomes of the event.
         recordError();
-        errors.capture(throwable, metadata, request, sessionId(), info.userId());
+        errors.capture(throwable, metadata, request, sessionId(), userId());
       } catch (RuntimeException e) {
         log.debug("AllStak: could not capture an exception", e);
       }
@@ -361,7 +358,7 @@ public final class UserSessions {
     @Override
     public void end() {
       try {
-        if (info.id() == null) {
+        if (id() == null) {
           STATE.getAndUpdate(this, w -> w | ENDED);
           return;
         }
@@ -412,6 +409,11 @@ public final class UserSessions {
       }
     }
 
+    @Override
+    public boolean startKnownDelivered() {
+      return startOutcome() == Outcome.DELIVERED;
+    }
+
     private Outcome startOutcome() {
       int s = (state & START_MASK) >>> START_SHIFT;
       return s == 0 ? null : OUTCOMES[s - 1];
@@ -427,10 +429,10 @@ public final class UserSessions {
       long deadline = clock.nanoTime() + shutdownTimeoutNanos;
       Outcome start = startOutcome();
       if (start == null) {
-        transport.sendAsync(SessionPayloads.START_PATH, SessionPayloads.start(info), deadline, this::startAnswered);
+        transport.sendAsync(SessionPayloads.START_PATH, SessionPayloads.start(this), deadline, this::startAnswered);
       } else if (start == Outcome.FAILED) {
         // The start never went out (queue full) or gave up: an end must follow its start.
-        transport.sendAsync(SessionPayloads.START_PATH, SessionPayloads.start(info), deadline,
+        transport.sendAsync(SessionPayloads.START_PATH, SessionPayloads.start(this), deadline,
             this::resentStartAnswered);
       } else if (start == Outcome.DELIVERED) {
         postEnd();
@@ -441,14 +443,21 @@ public final class UserSessions {
     }
 
     private void startAnswered(Outcome outcome) {
-      tell(() -> events.onStartDelivered(info, outcome));
+      tell(() -> events.onStartDelivered(this, outcome));
       inFlight.release();
       // Ended while the start was on its way: the end joins the queue, behind the posts waiting.
       startSettled(outcome);
     }
 
     private void resentStartAnswered(Outcome outcome) {
-      tell(() -> events.onStartDelivered(info, outcome));
+      tell(() -> events.onStartDelivered(this, outcome));
+      if (outcome == Outcome.DELIVERED) {
+        int word;
+        do {
+          word = state;
+        } while (!STATE.compareAndSet(this, word,
+            (word & ~START_MASK) | ((Outcome.DELIVERED.ordinal() + 1) << START_SHIFT)));
+      }
       if (outcome == Outcome.DELIVERED) {
         postEnd();
       } else {
@@ -461,7 +470,7 @@ public final class UserSessions {
         endAnswered(Outcome.FAILED);
         return;
       }
-      transport.sendAsync(SessionPayloads.END_PATH, SessionPayloads.end(info.id(), durationMs, status()),
+      transport.sendAsync(SessionPayloads.END_PATH, SessionPayloads.end(id(), durationMs, status()),
           clock.nanoTime() + shutdownTimeoutNanos, this::endAnswered);
     }
 
@@ -471,7 +480,7 @@ public final class UserSessions {
           if (outcome != Outcome.DELIVERED) {
             counters.userSessionNotDelivered(reasonOf(outcome));
           }
-          tell(() -> events.onEnd(info, status(), durationMs, outcome));
+          tell(() -> events.onEnd(this, status(), durationMs, outcome));
         }
       } finally {
         inFlight.release();
@@ -480,7 +489,7 @@ public final class UserSessions {
 
     /** Hands the end to the store as it stands, unless it was settled already; true when this did. */
     boolean settleUnsent(SessionDropReason reason) {
-      if (info.id() == null) {
+      if (id() == null) {
         return false;
       }
       int word;
@@ -496,7 +505,7 @@ public final class UserSessions {
       } while (!STATE.compareAndSet(this, word, word | ENDED | END_TAKEN | END_SETTLED));
       unsettled.remove(this);
       counters.userSessionNotDelivered(reason);
-      tell(() -> events.onEnd(info, status(), durationMs, Outcome.FAILED));
+      tell(() -> events.onEnd(this, status(), durationMs, Outcome.FAILED));
       return true;
     }
 
@@ -511,6 +520,90 @@ public final class UserSessions {
       } while (!STATE.compareAndSet(this, word, word | END_SETTLED));
       unsettled.remove(this);
       return true;
+    }
+  }
+
+  /**
+   * The sessions whose end is not settled: a doubly-linked list through the sessions themselves,
+   * in stripes under their own locks, so that an open session costs two fields rather than a hash
+   * map's entry. A session is added once, when it starts, and removed once, when its end is settled.
+   */
+  private static final class Unsettled {
+    private static final int STRIPES = 16;
+    private final Stripe[] stripes = new Stripe[STRIPES];
+
+    Unsettled() {
+      for (int i = 0; i < STRIPES; i++) {
+        stripes[i] = new Stripe();
+      }
+    }
+
+    private Stripe stripeOf(Handle h) {
+      return stripes[h.id().hashCode() & (STRIPES - 1)];
+    }
+
+    void add(Handle h) {
+      Stripe stripe = stripeOf(h);
+      synchronized (stripe) {
+        h.next = stripe.head;
+        if (stripe.head != null) {
+          stripe.head.prev = h;
+        }
+        stripe.head = h;
+        stripe.size++;
+      }
+    }
+
+    void remove(Handle h) {
+      Stripe stripe = stripeOf(h);
+      synchronized (stripe) {
+        if (h.prev == null && stripe.head != h) {
+          return;
+        }
+        if (h.prev != null) {
+          h.prev.next = h.next;
+        } else {
+          stripe.head = h.next;
+        }
+        if (h.next != null) {
+          h.next.prev = h.prev;
+        }
+        h.prev = null;
+        h.next = null;
+        stripe.size--;
+      }
+    }
+
+    int size() {
+      int n = 0;
+      for (Stripe stripe : stripes) {
+        synchronized (stripe) {
+          n += stripe.size;
+        }
+      }
+      return n;
+    }
+
+    boolean isEmpty() {
+      return size() == 0;
+    }
+
+    /** The sessions now, to act on outside the locks. */
+    List<Handle> snapshot() {
+      List<Handle> all = new ArrayList<>();
+      for (Stripe stripe : stripes) {
+        synchronized (stripe) {
+          for (Handle h = stripe.head; h != null; h = h.next) {
+            all.add(h);
+          }
+        }
+      }
+      return all;
+    }
+
+    private static final class Stripe {
+      Handle head;
+      int size;
     }
   }
 
