@@ -103,11 +103,7 @@ public final class AllStakMetrics {
 
   /** User sessions whose end this process did not deliver, for any reason. */
   public long userSessionsNotDelivered() {
-    long sum = 0;
-    for (long d : userSessionsNotDelivered) {
-      sum += d;
-    }
-    return sum;
+    return sum(userSessionsNotDelivered);
   }
 
   /** Session starts the backend accepted. */
@@ -137,9 +133,13 @@ public final class AllStakMetrics {
 
   /** Error events dropped for any reason. */
   public long eventsDropped() {
+    return sum(dropped);
+  }
+
+  private static long sum(long[] counts) {
     long sum = 0;
-    for (long d : dropped) {
-      sum += d;
+    for (long c : counts) {
+      sum += c;
     }
     return sum;
   }

@@ -131,11 +131,12 @@ public final class UserSessionLoad {
     ticks.cancel(false);
     long driveWallNanos = System.nanoTime() - wallBefore;
     long sdkThreadsCpuNanos = sdkThreadsCpuNanos();
-    AllStakMetrics metrics = client == null ? AllStakMetrics.of(0, 0, 0, 0, java.util.Collections.emptyMap(), 0) : client.metrics();
     long closeStart = System.nanoTime();
     if (client != null) {
       client.close();
     }
+    // After close: the sessions whose ends close() handed to the store are counted too.
+    AllStakMetrics metrics = client == null ? AllStakMetrics.of(0, 0, 0, 0, java.util.Collections.emptyMap(), 0) : client.metrics();
     long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closeStart);
     long cpuNanos = processCpuNanos() - cpuBefore;
     driver.shutdownNow();

@@ -363,14 +363,8 @@ public final class UserSessions {
           return;
         }
         durationMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(lastActiveNanos - startNanos));
-        int word;
-        do {
-          word = state;
-          if ((word & ENDED) != 0) {
-            return;
-          }
-        } while (!STATE.compareAndSet(this, word, word | ENDED));
-        if ((word & START_MASK) != 0) {
+        int word = setOnce(ENDED);
+        if (word >= 0 && (word & START_MASK) != 0) {
           takeEnd();
         }
         // Else the start is queued or in flight: its callback takes the end.
@@ -382,13 +376,9 @@ public final class UserSessions {
 
     /** Once ended and the start settled: queues the end, exactly once. */
     private void takeEnd() {
-      int word;
-      do {
-        word = state;
-        if ((word & END_TAKEN) != 0) {
-          return;
-        }
-      } while (!STATE.compareAndSet(this, word, word | END_TAKEN));
+      if (setOnce(END_TAKEN) < 0) {
+        return;
+      }
       if (stopped || !queue.offer(this)) {
         if (!stopped) {
           droppedLog.failure("AllStak: {} user session posts are queued; a session end is kept for later",
@@ -511,15 +501,24 @@ public final class UserSessions {
 
     /** Marks the end settled; false when it was already (close() handed it to the store). */
     private boolean settle() {
-      int word;
-      do {
-        word = state;
-        if ((word & END_SETTLED) != 0) {
-          return false;
-        }
-      } while (!STATE.compareAndSet(this, word, word | END_SETTLED));
+      if (setOnce(END_SETTLED) < 0) {
+        return false;
+      }
       unsettled.remove(this);
       return true;
+    }
+
+    /** Sets {@code bit} in the state word; returns the word before, or -1 when the bit was set already. */
+    private int setOnce(int bit) {
+      for (;;) {
+        int word = state;
+        if ((word & bit) != 0) {
+          return -1;
+        }
+        if (STATE.compareAndSet(this, word, word | bit)) {
+          return word;
+        }
+      }
     }
   }
 
