@@ -182,7 +182,8 @@ public final class UserSessionLoad {
     for (int i = 0; i < o.open; i++) {
       sessions.add(client.startUserSession("user-" + i));
     }
-    Thread.sleep(2000);
+    // Measured once the SDK is idle (no post for a second): garbage of posts in flight is noise.
+    backend.awaitQuiet(Duration.ofSeconds(1));
     long after = usedAfterGc(memory);
     long listBytes = 16L + 4L * o.open; // the harness's own ArrayList of references (compressed oops)
     System.out.printf(Locale.ROOT, "%d open user sessions: heap %+d bytes, %.0f bytes per session "
