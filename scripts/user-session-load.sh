@@ -3,7 +3,7 @@
 # and prints what the application sent against what reached the backend (see BENCHMARKS.md).
 #
 #   scripts/user-session-load.sh [--rate N] [--seconds N] [--latency-ms N] [--end-after-ms N]
-#                                [--shutdown-timeout-ms N] [--no-sdk] [--open N]
+#                                [--shutdown-timeout-ms N] [--no-sdk] [--open N] [--max-in-flight N]
 #
 # SKIP_BUILD=1 reuses an existing allstak-benchmarks/target/benchmarks.jar.
 set -euo pipefail

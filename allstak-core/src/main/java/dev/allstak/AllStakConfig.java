@@ -48,6 +48,10 @@ public final class AllStakConfig {
   public static final int DEFAULT_MAX_QUEUE_SIZE = 100;
   /** Largest value {@link Builder#maxQueueSize(int)} accepts. */
   public static final int MAX_QUEUE_SIZE_LIMIT = 10_000;
+  /** Default of {@link Builder#maxRequestsInFlight(int)}: 32 requests. */
+  public static final int DEFAULT_MAX_REQUESTS_IN_FLIGHT = 32;
+  /** Largest value {@link Builder#maxRequestsInFlight(int)} accepts. */
+  public static final int MAX_REQUESTS_IN_FLIGHT_LIMIT = 256;
 
   // What the builder was given; null means "not set", and the accessor answers the default. Keeping
   // "not set" apart from "set to the default" lets AllStak.init fill only the options left unset.
@@ -67,6 +71,7 @@ public final class AllStakConfig {
   private final Boolean sendDefaultPii;
   private final BeforeSend beforeSend;
   private final Integer maxQueueSize;
+  private final Integer maxRequestsInFlight;
   private final Boolean enableUncaughtExceptionHandler;
   private final Boolean enableShutdownHook;
   private final List<SessionListener> sessionListeners;
@@ -88,6 +93,7 @@ public final class AllStakConfig {
     this.sendDefaultPii = b.sendDefaultPii;
     this.beforeSend = b.beforeSend;
     this.maxQueueSize = b.maxQueueSize;
+    this.maxRequestsInFlight = b.maxRequestsInFlight;
     this.enableUncaughtExceptionHandler = b.enableUncaughtExceptionHandler;
     this.enableShutdownHook = b.enableShutdownHook;
     this.sessionListeners = Collections.unmodifiableList(new ArrayList<>(b.sessionListeners));
@@ -224,6 +230,11 @@ public final class AllStakConfig {
     return maxQueueSize != null ? maxQueueSize : DEFAULT_MAX_QUEUE_SIZE;
   }
 
+  /** The most user-session posts (starts and ends) in flight at once on pooled keep-alive connections. */
+  public int maxRequestsInFlight() {
+    return maxRequestsInFlight != null ? maxRequestsInFlight : DEFAULT_MAX_REQUESTS_IN_FLIGHT;
+  }
+
   /** Whether {@link AllStak#init(AllStakConfig)} installs the default uncaught-exception handler. */
   public boolean enableUncaughtExceptionHandler() {
     return enableUncaughtExceptionHandler == null || enableUncaughtExceptionHandler;
@@ -261,6 +272,7 @@ public final class AllStakConfig {
     b.sendDefaultPii = sendDefaultPii;
     b.beforeSend = beforeSend;
     b.maxQueueSize = maxQueueSize;
+    b.maxRequestsInFlight = maxRequestsInFlight;
     b.enableUncaughtExceptionHandler = enableUncaughtExceptionHandler;
     b.enableShutdownHook = enableShutdownHook;
     b.sessionListeners.addAll(sessionListeners);
@@ -284,6 +296,7 @@ public final class AllStakConfig {
         + ", sendDefaultPii=" + sendDefaultPii()
         + ", beforeSend=" + (beforeSend != null)
         + ", maxQueueSize=" + maxQueueSize()
+        + ", maxRequestsInFlight=" + maxRequestsInFlight()
         + ", enableUncaughtExceptionHandler=" + enableUncaughtExceptionHandler()
         + ", enableShutdownHook=" + enableShutdownHook()
         + ", sessionListeners=" + sessionListeners.size()
@@ -309,6 +322,7 @@ public final class AllStakConfig {
     Boolean sendDefaultPii;
     BeforeSend beforeSend;
     Integer maxQueueSize;
+    Integer maxRequestsInFlight;
     Boolean enableUncaughtExceptionHandler;
     Boolean enableShutdownHook;
     final List<SessionListener> sessionListeners = new ArrayList<>();
@@ -472,6 +486,23 @@ public final class AllStakConfig {
             "maxQueueSize must be between 1 and " + MAX_QUEUE_SIZE_LIMIT + ", was " + size);
       }
       this.maxQueueSize = size;
+      return this;
+    }
+
+    /**
+     * The most user-session posts (starts and ends) in flight at once, from 1 to {@value
+     * #MAX_REQUESTS_IN_FLIGHT_LIMIT}; default {@value #DEFAULT_MAX_REQUESTS_IN_FLIGHT}. They are
+     * pipelined on pooled keep-alive connections, with no thread of the SDK waiting for any one of
+     * them; the application's session and error events have connections of their own on top, so a
+     * burst of user sessions never delays them. Against a backend that answers in {@code L} ms,
+     * this allows about {@code maxRequestsInFlight * 1000 / L} posts a second.
+     */
+    public Builder maxRequestsInFlight(int requests) {
+      if (requests < 1 || requests > MAX_REQUESTS_IN_FLIGHT_LIMIT) {
+        throw new IllegalArgumentException(
+            "maxRequestsInFlight must be between 1 and " + MAX_REQUESTS_IN_FLIGHT_LIMIT + ", was " + requests);
+      }
+      this.maxRequestsInFlight = requests;
       return this;
     }
 

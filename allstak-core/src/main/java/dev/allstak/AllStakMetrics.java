@@ -24,6 +24,24 @@ public final class AllStakMetrics {
     FAILED
   }
 
+  /**
+   * Why this process did not deliver a user session's end. The session store keeps the end with
+   * its real status and delivers it later (from this process or the next) when it can: see
+   * README's "Crash-safe sessions" for its bound.
+   */
+  public enum SessionDropReason {
+    /** The queue of user-session posts was full: the backend could not keep up ({@code maxRequestsInFlight}). */
+    QUEUE_FULL,
+    /** The client closed before the end could be posted, within {@code shutdownTimeout}. */
+    SHUTDOWN,
+    /** The backend refused the start or the end for good (400, 403, 413, 422). */
+    REJECTED,
+    /** The API key is invalid or revoked (401). */
+    UNAUTHORIZED,
+    /** The backend could not be reached in time, retries included. */
+    FAILED
+  }
+
   static final AllStakMetrics EMPTY = new AllStakMetrics(0, 0, 0, 0, new EnumMap<>(DropReason.class), 0, 0);
 
   private final long sessionsStarted;
@@ -33,6 +51,7 @@ public final class AllStakMetrics {
   private final long[] dropped = new long[DropReason.values().length];
   private final long retries;
   private final long listenerCallbacksDropped;
+  private final long[] userSessionsNotDelivered = new long[SessionDropReason.values().length];
 
   private AllStakMetrics(long sessionsStarted, long sessionsEnded, long eventsCaptured, long eventsSent,
       Map<DropReason, Long> dropped, long retries, long listenerCallbacksDropped) {
@@ -63,6 +82,30 @@ public final class AllStakMetrics {
         listenerCallbacksDropped);
   }
 
+  /**
+   * A copy of this snapshot with {@code notDelivered} user sessions by reason; a reason missing
+   * counts zero.
+   */
+  public AllStakMetrics withUserSessionsNotDelivered(Map<SessionDropReason, Long> notDelivered) {
+    AllStakMetrics copy = new AllStakMetrics(sessionsStarted, sessionsEnded, eventsCaptured, eventsSent,
+        new EnumMap<>(DropReason.class), retries, listenerCallbacksDropped);
+    System.arraycopy(dropped, 0, copy.dropped, 0, dropped.length);
+    for (Map.Entry<SessionDropReason, Long> e : notDelivered.entrySet()) {
+      copy.userSessionsNotDelivered[e.getKey().ordinal()] = e.getValue();
+    }
+    return copy;
+  }
+
+  /** User sessions whose end this process did not deliver for {@code reason}. */
+  public long userSessionsNotDelivered(SessionDropReason reason) {
+    return userSessionsNotDelivered[reason.ordinal()];
+  }
+
+  /** User sessions whose end this process did not deliver, for any reason. */
+  public long userSessionsNotDelivered() {
+    return sum(userSessionsNotDelivered);
+  }
+
   /** Session starts the backend accepted. */
   public long sessionsStarted() {
     return sessionsStarted;
@@ -90,9 +133,13 @@ public final class AllStakMetrics {
 
   /** Error events dropped for any reason. */
   public long eventsDropped() {
+    return sum(dropped);
+  }
+
+  private static long sum(long[] counts) {
     long sum = 0;
-    for (long d : dropped) {
-      sum += d;
+    for (long c : counts) {
+      sum += c;
     }
     return sum;
   }
@@ -118,6 +165,10 @@ public final class AllStakMetrics {
         .append(", eventsSent=").append(eventsSent);
     for (DropReason r : DropReason.values()) {
       sb.append(", dropped.").append(r.name().toLowerCase(Locale.ROOT)).append('=').append(dropped[r.ordinal()]);
+    }
+    for (SessionDropReason r : SessionDropReason.values()) {
+      sb.append(", userSessionsNotDelivered.").append(r.name().toLowerCase(Locale.ROOT)).append('=')
+          .append(userSessionsNotDelivered[r.ordinal()]);
     }
     return sb.append(", retries=").append(retries)
         .append(", listenerCallbacksDropped=").append(listenerCallbacksDropped).append('}').toString();

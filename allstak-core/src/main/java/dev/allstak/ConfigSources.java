@@ -62,6 +62,8 @@ final class ConfigSources {
     SEND_DEFAULT_PII("sendDefaultPii", "send-default-pii", (b, v) -> b.sendDefaultPii(bool(v)),
         b -> b.sendDefaultPii),
     MAX_QUEUE_SIZE("maxQueueSize", "max-queue-size", (b, v) -> b.maxQueueSize(integer(v)), b -> b.maxQueueSize),
+    MAX_REQUESTS_IN_FLIGHT("maxRequestsInFlight", "max-requests-in-flight", (b, v) -> b.maxRequestsInFlight(integer(v)),
+        b -> b.maxRequestsInFlight),
     ENABLE_UNCAUGHT_EXCEPTION_HANDLER("enableUncaughtExceptionHandler", "enable-uncaught-exception-handler",
         (b, v) -> b.enableUncaughtExceptionHandler(bool(v)), b -> b.enableUncaughtExceptionHandler),
     ENABLE_SESSION_STORE("enableSessionStore", "session-store", (b, v) -> b.enableSessionStore(bool(v)),

@@ -39,6 +39,7 @@ class ConfigSourcesTest {
     env.put("ALLSTAK_ENVIRONMENT", "from-env");
     env.put("ALLSTAK_RELEASE", "from-env");
     env.put("ALLSTAK_MAX_QUEUE_SIZE", "9");
+    env.put("ALLSTAK_MAX_REQUESTS_IN_FLIGHT", "64");
     env.put("ALLSTAK_SHUTDOWN_TIMEOUT", "3s");
     env.put("ALLSTAK_API_KEY", "ask_test_env");
     file.setProperty("allstak.release", "from-file");
@@ -52,6 +53,7 @@ class ConfigSourcesTest {
     assertThat(completed.environment()).isEqualTo("from-builder");
     assertThat(completed.release()).isEqualTo("from-property");
     assertThat(completed.maxQueueSize()).isEqualTo(7);
+    assertThat(completed.maxRequestsInFlight()).isEqualTo(64);
     assertThat(completed.shutdownTimeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(completed.inAppPackages()).containsExactly("com.acme", "org.example");
     assertThat(completed.sendDefaultPii()).isTrue();
@@ -236,6 +238,8 @@ class ConfigSourcesTest {
     AllStakConfig.Builder b = AllStakConfig.builder();
     assertThatThrownBy(() -> b.maxQueueSize(0)).hasMessageContaining("maxQueueSize");
     assertThatThrownBy(() -> b.maxQueueSize(10_001)).hasMessageContaining("maxQueueSize");
+    assertThatThrownBy(() -> b.maxRequestsInFlight(0)).hasMessageContaining("maxRequestsInFlight");
+    assertThatThrownBy(() -> b.maxRequestsInFlight(257)).hasMessageContaining("maxRequestsInFlight");
     assertThatThrownBy(() -> b.inAppPackages(Arrays.asList("com..acme"))).hasMessageContaining("inAppPackages");
     assertThatThrownBy(() -> b.inAppPackages(Arrays.asList(" "))).hasMessageContaining("inAppPackages");
     assertThatThrownBy(() -> b.inAppPackages(Arrays.asList(".com"))).hasMessageContaining("inAppPackages");
@@ -248,6 +252,7 @@ class ConfigSourcesTest {
     AllStakConfig config = b.apiKey("ask_test_k").inAppPackages(Arrays.asList("com.acme.")).build();
     assertThat(config.inAppPackages()).containsExactly("com.acme");
     assertThat(config.maxQueueSize()).isEqualTo(100);
+    assertThat(config.maxRequestsInFlight()).isEqualTo(32);
     assertThat(config.sendDefaultPii()).isFalse();
     assertThat(config.enableUncaughtExceptionHandler()).isTrue();
     assertThat(config.beforeSend()).isNull();

@@ -2,6 +2,7 @@ package dev.allstak.internal;
 
 import dev.allstak.AllStakMetrics;
 import dev.allstak.AllStakMetrics.DropReason;
+import dev.allstak.AllStakMetrics.SessionDropReason;
 import dev.allstak.internal.transport.Outcome;
 import java.util.EnumMap;
 import java.util.Map;
@@ -15,11 +16,20 @@ public final class Counters {
   private final LongAdder eventsSent = new LongAdder();
   private final LongAdder[] dropped = new LongAdder[DropReason.values().length];
   private final LongAdder listenerCallbacksDropped = new LongAdder();
+  private final LongAdder[] userSessionsNotDelivered = new LongAdder[SessionDropReason.values().length];
 
   public Counters() {
     for (int i = 0; i < dropped.length; i++) {
       dropped[i] = new LongAdder();
     }
+    for (int i = 0; i < userSessionsNotDelivered.length; i++) {
+      userSessionsNotDelivered[i] = new LongAdder();
+    }
+  }
+
+  /** A user session whose end this process did not deliver (the store keeps what it can). */
+  public void userSessionNotDelivered(SessionDropReason reason) {
+    userSessionsNotDelivered[reason.ordinal()].increment();
   }
 
   public void sessionStarted() {
@@ -64,7 +74,11 @@ public final class Counters {
     for (DropReason r : DropReason.values()) {
       drops.put(r, dropped[r.ordinal()].sum());
     }
+    Map<SessionDropReason, Long> sessionDrops = new EnumMap<>(SessionDropReason.class);
+    for (SessionDropReason r : SessionDropReason.values()) {
+      sessionDrops.put(r, userSessionsNotDelivered[r.ordinal()].sum());
+    }
     return AllStakMetrics.of(sessionsStarted.sum(), sessionsEnded.sum(), eventsCaptured.sum(), eventsSent.sum(),
-        drops, retries, listenerCallbacksDropped.sum());
+        drops, retries, listenerCallbacksDropped.sum()).withUserSessionsNotDelivered(sessionDrops);
   }
 }

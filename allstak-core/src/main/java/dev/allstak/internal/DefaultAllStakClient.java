@@ -87,7 +87,7 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
         config.shutdownTimeout().toNanos(), config.release(), config.environment());
     storeEvents.countErrorsOf(tracker);
     // A user session's events carry its own id and user id; e-mail is the application user's only.
-    this.userSessions = new UserSessions(transport, clock, () -> store.eventsFor(clientEvents),
+    this.userSessions = new UserSessions(transport, clock, store.eventsFor(clientEvents),
         new ErrorSink() {
           @Override
           public void capture(Throwable throwable, Map<String, ?> metadata, RequestContext request, String sessionId,
@@ -100,7 +100,8 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
             return seen.firstSighting(throwable);
           }
         },
-        config.shutdownTimeout().toNanos(), config.release(), config.environment());
+        counters, config.shutdownTimeout().toNanos(), config.release(), config.environment(),
+        config.maxRequestsInFlight());
     store.start();
   }
 

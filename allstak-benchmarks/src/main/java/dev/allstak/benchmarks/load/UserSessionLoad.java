@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  *   scripts/user-session-load.sh [--rate N/s] [--seconds N] [--latency-ms N] [--end-after-ms N]
- *                                [--shutdown-timeout-ms N] [--no-sdk] [--open N]
+ *                                [--shutdown-timeout-ms N] [--no-sdk] [--open N] [--max-in-flight N]
  * </pre>
  *
  * <p>{@code --open N} measures memory instead: heap after N open user sessions minus heap before.
@@ -77,6 +77,7 @@ public final class UserSessionLoad {
         .enableUncaughtExceptionHandler(false)
         .cacheDir(cache)
         .shutdownTimeout(Duration.ofMillis(o.shutdownTimeoutMs))
+        .maxRequestsInFlight(o.maxInFlight)
         .build();
     return AllStak.init(config);
   }
@@ -129,11 +130,13 @@ public final class UserSessionLoad {
     }
     ticks.cancel(false);
     long driveWallNanos = System.nanoTime() - wallBefore;
-    AllStakMetrics metrics = client == null ? AllStakMetrics.of(0, 0, 0, 0, java.util.Collections.emptyMap(), 0) : client.metrics();
+    long sdkThreadsCpuNanos = sdkThreadsCpuNanos();
     long closeStart = System.nanoTime();
     if (client != null) {
       client.close();
     }
+    // After close: the sessions whose ends close() handed to the store are counted too.
+    AllStakMetrics metrics = client == null ? AllStakMetrics.of(0, 0, 0, 0, java.util.Collections.emptyMap(), 0) : client.metrics();
     long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closeStart);
     long cpuNanos = processCpuNanos() - cpuBefore;
     driver.shutdownNow();
@@ -153,10 +156,19 @@ public final class UserSessionLoad {
     for (DropReason reason : DropReason.values()) {
       drops.append(reason.name().toLowerCase(Locale.ROOT)).append(' ').append(metrics.eventsDropped(reason)).append(", ");
     }
-    System.out.printf(Locale.ROOT, "metrics(): sessions started %d, ended %d; events dropped by reason: %s%n",
-        metrics.sessionsStarted(), metrics.sessionsEnded(), drops);
+    StringBuilder notDelivered = new StringBuilder();
+    for (AllStakMetrics.SessionDropReason reason : AllStakMetrics.SessionDropReason.values()) {
+      notDelivered.append(reason.name().toLowerCase(Locale.ROOT)).append(' ')
+          .append(metrics.userSessionsNotDelivered(reason)).append(", ");
+    }
+    System.out.printf(Locale.ROOT, "metrics(): sessions started %d, ended %d; events dropped by reason: %s"
+        + "user sessions not delivered by reason: %s%n", metrics.sessionsStarted(), metrics.sessionsEnded(), drops,
+        notDelivered);
     System.out.printf(Locale.ROOT, "process CPU %.2f s over %.1f s of driving (%.1f %% of one core), close %d ms%n",
         cpuNanos / 1e9, driveWallNanos / 1e9, 100.0 * cpuNanos / driveWallNanos, closeMs);
+    System.out.printf(Locale.ROOT, "SDK threads (allstak-*, OkHttp's) CPU %.2f s (%.1f %% of one core); "
+            + "the in-process backend and the driver are not in it%n",
+        sdkThreadsCpuNanos / 1e9, 100.0 * sdkThreadsCpuNanos / driveWallNanos);
   }
 
   private static void measureHeap(Options o, Backend backend) throws Exception {
@@ -170,7 +182,8 @@ public final class UserSessionLoad {
     for (int i = 0; i < o.open; i++) {
       sessions.add(client.startUserSession("user-" + i));
     }
-    Thread.sleep(2000);
+    // Measured once the SDK is idle (no post for a second): garbage of posts in flight is noise.
+    backend.awaitQuiet(Duration.ofSeconds(1));
     long after = usedAfterGc(memory);
     long listBytes = 16L + 4L * o.open; // the harness's own ArrayList of references (compressed oops)
     System.out.printf(Locale.ROOT, "%d open user sessions: heap %+d bytes, %.0f bytes per session "
@@ -185,6 +198,24 @@ public final class UserSessionLoad {
       Thread.sleep(100);
     }
     return memory.getHeapMemoryUsage().getUsed();
+  }
+
+  /**
+   * CPU of the SDK's live threads ({@code allstak-*}, and OkHttp's, which rename an {@code
+   * allstak-http} thread while it runs a call). None exists before the client is made.
+   */
+  private static long sdkThreadsCpuNanos() {
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (info != null && (info.getThreadName().startsWith("allstak-") || info.getThreadName().startsWith("OkHttp"))) {
+        long cpu = threads.getThreadCpuTime(info.getThreadId());
+        if (cpu > 0) {
+          sum += cpu;
+        }
+      }
+    }
+    return sum;
   }
 
   private static long processCpuNanos() {
@@ -217,6 +248,9 @@ public final class UserSessionLoad {
 
     Backend(long latencyMs) throws IOException {
       this.latencyMs = latencyMs;
+      // The JDK server writes an answer's headers and body apart: with Nagle's algorithm on, the
+      // body waits for the client's delayed ACK (~40 ms), which no real backend adds to its latency.
+      System.setProperty("sun.net.httpserver.nodelay", "true");
       this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
       // The latency is a sleep per request: enough threads that the backend itself never queues.
       this.workers = Executors.newFixedThreadPool(512, r -> {
@@ -322,6 +356,7 @@ public final class UserSessionLoad {
     long shutdownTimeoutMs = 2000;
     boolean noSdk;
     int open;
+    int maxInFlight = AllStakConfig.DEFAULT_MAX_REQUESTS_IN_FLIGHT;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -335,8 +370,9 @@ public final class UserSessionLoad {
           case "--shutdown-timeout-ms": o.shutdownTimeoutMs = Long.parseLong(args[++i]); break;
           case "--no-sdk": o.noSdk = true; break;
           case "--open": o.open = Integer.parseInt(args[++i]); break;
+          case "--max-in-flight": o.maxInFlight = Integer.parseInt(args[++i]); break;
           default: throw new IllegalArgumentException("unknown option " + a
-              + " (expected --rate, --seconds, --latency-ms, --end-after-ms, --shutdown-timeout-ms, --no-sdk, --open)");
+              + " (expected --rate, --seconds, --latency-ms, --end-after-ms, --shutdown-timeout-ms, --no-sdk, --open, --max-in-flight)");
         }
         if (o.rate <= 0 || o.seconds <= 0) {
           throw new IllegalArgumentException("--rate and --seconds must be positive");

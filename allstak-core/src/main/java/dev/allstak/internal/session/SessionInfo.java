@@ -1,7 +1,11 @@
 package dev.allstak.internal.session;
 
-/** The fixed attributes of one session, as sent in its start. Not public API. */
-public final class SessionInfo {
+/**
+ * The fixed attributes of one session, as sent in its start. Not public API.
+ *
+ * <p>Not final: a user session's handle extends it, so that an open user session is one object.
+ */
+public class SessionInfo {
   private final String id;
   private final String release;
   private final String environment;
@@ -16,25 +20,34 @@ public final class SessionInfo {
     this.startedAtMillis = startedAtMillis;
   }
 
-  public String id() {
+  public final String id() {
     return id;
   }
 
-  public String release() {
+  public final String release() {
     return release;
   }
 
-  public String environment() {
+  public final String environment() {
     return environment;
   }
 
   /** The user the session belongs to, or null. */
-  public String userId() {
+  public final String userId() {
     return userId;
   }
 
   /** Wall-clock start, for records and logs; durations come from the monotonic clock. */
-  public long startedAtMillis() {
+  public final long startedAtMillis() {
     return startedAtMillis;
+  }
+
+  /**
+   * Whether this session's start is known to have been delivered. The store asks when it keeps an
+   * end of a session it no longer holds a record of (it was full), so that the start is not sent
+   * twice; a plain session info does not know and says false.
+   */
+  public boolean startKnownDelivered() {
+    return false;
   }
 }

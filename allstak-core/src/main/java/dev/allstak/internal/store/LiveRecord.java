@@ -3,7 +3,7 @@ package dev.allstak.internal.store;
 import dev.allstak.SessionStatus;
 import dev.allstak.internal.session.SessionInfo;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * A session of this process that is still open, as the store tracks it. Not public API.
@@ -16,7 +16,10 @@ final class LiveRecord {
 
   final SessionInfo info;
   final StoreEvents source;
-  private final AtomicInteger status = new AtomicInteger(SessionStatus.OK.ordinal());
+  private static final AtomicIntegerFieldUpdater<LiveRecord> STATUS =
+      AtomicIntegerFieldUpdater.newUpdater(LiveRecord.class, "status");
+  /** A field, not an AtomicInteger: a server keeps one record per open user session. */
+  private volatile int status = SessionStatus.OK.ordinal();
   /** Set when the record on disk is behind; cleared by the writer before it writes. */
   volatile boolean dirty = true;
   volatile boolean startDelivered;
@@ -43,19 +46,19 @@ final class LiveRecord {
   void raise(SessionStatus to) {
     int target = to.ordinal();
     for (;;) {
-      int current = status.get();
-      if (current >= target || status.compareAndSet(current, target)) {
+      int current = status;
+      if (current >= target || STATUS.compareAndSet(this, current, target)) {
         return;
       }
     }
   }
 
   SessionStatus status() {
-    return STATUSES[status.get()];
+    return STATUSES[status];
   }
 
   long errorCount() {
-    return source == null ? 0 : source.errorCount();
+    return source == null ? 0 : source.errorCount(info);
   }
 
   /** The application session's record: fsynced where a user session's is not. */

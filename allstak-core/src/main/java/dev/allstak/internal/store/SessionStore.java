@@ -313,8 +313,8 @@ public final class SessionStore {
       }
       long now = clock.currentTimeMillis();
       if (r == null) {
-        persistPending(new SessionRecord(info, status, 0, now, false, status, Math.max(0, durationMs)), null, 0,
-            true);
+        persistPending(new SessionRecord(info, status, 0, now, info.startKnownDelivered(), status,
+            Math.max(0, durationMs)), null, 0, true);
         return;
       }
       synchronized (r) {

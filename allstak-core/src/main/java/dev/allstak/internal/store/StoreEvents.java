@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
  * Connects one tracker to the session store, then passes every event on to {@code next}. Not public
  * API.
  *
- * <p>One instance per tracker: {@link #countErrorsOf} tells it whose error count to write.
+ * <p>The application's session has an instance of its own: {@link #countErrorsOf} tells it whose
+ * error count to write. All user sessions share one: each user session is its own {@link
+ * SessionInfo} and {@link SessionTracker}, and its error count is read from it.
  */
 public final class StoreEvents implements SessionEvents {
   private static final Logger log = LoggerFactory.getLogger(StoreEvents.class);
@@ -39,7 +41,10 @@ public final class StoreEvents implements SessionEvents {
     countErrorsOf(tracker);
   }
 
-  long errorCount() {
+  long errorCount(SessionInfo session) {
+    if (session instanceof SessionTracker) {
+      return ((SessionTracker) session).errorCount();
+    }
     SessionTracker t = tracker;
     return t == null ? 0 : t.errorCount();
   }

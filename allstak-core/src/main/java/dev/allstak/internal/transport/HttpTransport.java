@@ -9,12 +9,17 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * the backend refuses connections. Every attempt runs on the SDK's own {@code allstak-http}
  * threads and is bounded by {@code connectTimeout + readTimeout} and by what is left of the
  * caller's deadline, so no DNS lookup, TLS handshake or stalled body holds a caller past it.
+ *
+ * <p>{@link #sendAsync} pipelines: each attempt is an OkHttp call enqueued without waiting, its
+ * answer handled on the {@code allstak-http} thread that read it, and the wait before the next
+ * attempt is a task on the one {@code allstak-http-timer} thread (which also cancels late calls),
+ * so no thread is held per send. {@link #close} gives every pipelined send still under way its
+ * outcome ({@link Outcome#FAILED} unless its status came).
  */
 public final class HttpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
@@ -52,6 +63,10 @@ public final class HttpTransport implements Transport {
   private final RepeatingLog transientLog = new RepeatingLog(log);
   private final RepeatingLog rejectedLog = new RepeatingLog(log);
   private final AtomicLong retries = new AtomicLong();
+  /** Cancels late pipelined calls and runs their next attempts; made on the first pipelined send. */
+  private volatile ScheduledThreadPoolExecutor lazyTimer;
+  /** Pipelined sends not finished yet: close() finishes them. */
+  private final Set<AsyncSend> pipelined = ConcurrentHashMap.newKeySet();
 
   public HttpTransport(AllStakConfig config, Clock clock) {
     this.config = config;
@@ -74,6 +89,24 @@ public final class HttpTransport implements Transport {
       }
     }
     return c;
+  }
+
+  /** The timer of pipelined sends, made on first use; null once closed. */
+  private ScheduledThreadPoolExecutor timer() {
+    ScheduledThreadPoolExecutor t = lazyTimer;
+    if (t == null) {
+      synchronized (this) {
+        t = lazyTimer;
+        if (t == null && !closed.get()) {
+          t = new ScheduledThreadPoolExecutor(1, new DaemonThreadFactory("http-timer"));
+          t.setRemoveOnCancelPolicy(true);
+          t.setKeepAliveTime(30, TimeUnit.SECONDS);
+          t.allowCoreThreadTimeOut(true);
+          lazyTimer = t;
+        }
+      }
+    }
+    return t;
   }
 
   /**
@@ -193,6 +226,152 @@ public final class HttpTransport implements Transport {
     }
   }
 
+  @Override
+  public void sendAsync(String path, Map<String, Object> body, long deadlineNanos, Consumer<Outcome> done) {
+    AsyncSend send = new AsyncSend(path, body, deadlineNanos, done);
+    try {
+      if (unauthorized.get()) {
+        send.finish(Outcome.UNAUTHORIZED);
+        return;
+      }
+      pipelined.add(send);
+      if (closed.get()) {
+        send.finish(Outcome.FAILED);
+        return;
+      }
+      send.attempt(0);
+    } catch (RuntimeException | LinkageError e) {
+      log.warn("AllStak: unexpected failure posting to {}; payload dropped", path, e);
+      send.finish(Outcome.FAILED);
+    }
+  }
+
+  /**
+   * One pipelined send: its attempts follow one another through callbacks and timer tasks, as the
+   * loop of {@link #sendOrThrow} does on a waiting thread. Finished once, by whichever comes first:
+   * an outcome, the deadline, or {@link #close}.
+   */
+  private final class AsyncSend {
+    private final String path;
+    private final Map<String, Object> body;
+    private final long deadlineNanos;
+    private final Consumer<Outcome> done;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private byte[] json;
+    private volatile boolean cancelled;
+    /** The call of the attempt under way, or null. */
+    private volatile okhttp3.Call call;
+
+    AsyncSend(String path, Map<String, Object> body, long deadlineNanos, Consumer<Outcome> done) {
+      this.path = path;
+      this.body = body;
+      this.deadlineNanos = deadlineNanos;
+      this.done = done;
+    }
+
+    void attempt(int attempt) {
+      try {
+        long remaining = deadlineNanos - clock.nanoTime();
+        if (remaining <= 0 || closed.get() || cancelled) {
+          finish(Outcome.FAILED);
+          return;
+        }
+        if (attempt == 0 && reachability.refusing()) {
+          transientLog.failure("AllStak: {} refused a connection moments ago; {} waits for a retry", host, path);
+          retryAfter(attempt, null);
+          return;
+        }
+        if (json == null) {
+          json = serialise(path, body);
+          if (json == null) {
+            finish(Outcome.REJECTED);
+            return;
+          }
+        }
+        OkHttpCalls calls = calls();
+        ScheduledThreadPoolExecutor t = timer();
+        if (calls == null || t == null) {
+          finish(Outcome.FAILED);
+          return;
+        }
+        call = calls.postAsync(host + path, json, Math.min(remaining, attemptTimeoutNanos), t,
+            answer -> answered(attempt, answer));
+        if (cancelled) {
+          call.cancel();
+        }
+      } catch (RejectedExecutionException e) {
+        finish(Outcome.FAILED);
+      } catch (RuntimeException | LinkageError e) {
+        log.warn("AllStak: unexpected failure posting to {}; payload dropped", path, e);
+        finish(Outcome.FAILED);
+      }
+    }
+
+    private void answered(int attempt, OkHttpCalls.Answer answer) {
+      try {
+        call = null;
+        if (closed.get() || cancelled) {
+          finish(answer.status >= 0 ? settle(path, answer.status, Outcome.FAILED) : Outcome.FAILED);
+          return;
+        }
+        Outcome outcome = read(path, answer);
+        if (outcome != null) {
+          finish(outcome);
+          return;
+        }
+        retryAfter(attempt, answer.retryAfter);
+      } catch (RuntimeException | LinkageError e) {
+        log.warn("AllStak: unexpected failure posting to {}; payload dropped", path, e);
+        finish(Outcome.FAILED);
+      }
+    }
+
+    /** Schedules the next attempt after the backoff, or finishes when none may follow in time. */
+    private void retryAfter(int attempt, String retryAfter) {
+      if (!RetryPolicy.mayRetryAfter(attempt)) {
+        transientLog.failure("AllStak: {} failed {} times; given up", path, RetryPolicy.MAX_ATTEMPTS);
+        finish(Outcome.FAILED);
+        return;
+      }
+      long waitNanos = RetryPolicy.waitNanos(attempt, retryAfter, clock.currentTimeMillis());
+      ScheduledThreadPoolExecutor t = timer();
+      if (t == null || clock.nanoTime() + waitNanos >= deadlineNanos) {
+        finish(Outcome.FAILED);
+        return;
+      }
+      retries.incrementAndGet();
+      try {
+        t.schedule(() -> attempt(attempt + 1), waitNanos, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        finish(Outcome.FAILED);
+      }
+    }
+
+    /** Cuts the send short: its call is cancelled (its callback finishes it), or it finishes now. */
+    void cancel() {
+      cancelled = true;
+      okhttp3.Call c = call;
+      if (c != null) {
+        c.cancel();
+      } else {
+        // Waiting for its next attempt: the timer task finds it finished.
+        finish(Outcome.FAILED);
+      }
+    }
+
+    void finish(Outcome outcome) {
+      if (!finished.compareAndSet(false, true)) {
+        return;
+      }
+      pipelined.remove(this);
+      try {
+        done.accept(outcome);
+      } catch (RuntimeException e) {
+        log.debug("AllStak: a send's callback failed", e);
+      }
+    }
+  }
+
   /** The body as JSON; null (logged) when it cannot be serialised. */
   private static byte[] serialise(String path, Map<String, Object> body) {
     try {
@@ -283,18 +462,39 @@ public final class HttpTransport implements Transport {
     }
     reachability.close();
     OkHttpCalls c;
+    ScheduledThreadPoolExecutor t;
     synchronized (this) {
       c = lazyCalls;
+      t = lazyTimer;
+    }
+    if (t != null) {
+      t.shutdownNow();
     }
     if (c == null) {
       // Never made: only a preparation may be running, and it will find the transport closed.
       callExecutor.shutdown();
+      finishPipelined();
       return;
     }
     try {
       c.close(Math.min(CALLS_END_MILLIS, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - clock.nanoTime())));
     } catch (RuntimeException e) {
       log.debug("AllStak: error releasing HTTP resources", e);
+    }
+    finishPipelined();
+  }
+
+  @Override
+  public void cancelPipelined() {
+    for (AsyncSend send : pipelined) {
+      send.cancel();
+    }
+  }
+
+  /** Pipelined sends waiting for an attempt, or whose cancelled call did not call back: failed. */
+  private void finishPipelined() {
+    for (AsyncSend send : pipelined) {
+      send.finish(Outcome.FAILED);
     }
   }
 }

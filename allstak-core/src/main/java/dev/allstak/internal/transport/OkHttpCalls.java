@@ -7,6 +7,10 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -56,9 +60,11 @@ final class OkHttpCalls {
   /** How long a caller waits for a body once the status is known (OkHttp's own discard allows 100 ms). */
   static final long BODY_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /**
-   * Calls at once, per host and in all. Each sender (events, session, store, user sessions, the
-   * host's own end) has at most one call in flight, and a cancelled call leaves at once: the
-   * limit is never what a send waits for.
+   * Calls at once for the senders that wait for their answer (events, the application's session,
+   * the store, the host's own end): each has at most one call in flight, and a cancelled call
+   * leaves at once, so the limit is never what such a send waits for. Pipelined sends ({@link
+   * #postAsync}) are bounded by their own sender ({@code maxRequestsInFlight}) and get that many
+   * calls on top: a burst of them never takes these.
    */
   static final int MAX_CALLS = 16;
   /** Where the answer's {@code Retry-After} is kept (see {@link #hideRetryAfter}). */
@@ -72,10 +78,12 @@ final class OkHttpCalls {
   OkHttpCalls(AllStakConfig config, ThreadPoolExecutor callExecutor) {
     this.callExecutor = callExecutor;
     this.apiKey = config.apiKey();
-    this.pool = OwnedPool.create(new DaemonThreadFactory("http-pool"));
+    int maxCalls = MAX_CALLS + config.maxRequestsInFlight();
+    // Idle connections kept alive: enough for every pipelined call, so a steady flow reuses them.
+    this.pool = OwnedPool.create(new DaemonThreadFactory("http-pool"), maxCalls);
     Dispatcher dispatcher = new Dispatcher(callExecutor);
-    dispatcher.setMaxRequests(MAX_CALLS);
-    dispatcher.setMaxRequestsPerHost(MAX_CALLS);
+    dispatcher.setMaxRequests(maxCalls);
+    dispatcher.setMaxRequestsPerHost(maxCalls);
     this.client = new OkHttpClient.Builder()
         .dispatcher(dispatcher)
         .connectionPool(pool.pool)
@@ -127,15 +135,32 @@ final class OkHttpCalls {
    * call is over (or cancelled) when this returns. Never throws for network trouble.
    */
   Answer post(String url, byte[] json, long timeoutNanos) {
-    Request request = new Request.Builder()
+    Exchange exchange = new Exchange(client.newCall(request(url, json)));
+    exchange.call.enqueue(exchange);
+    return exchange.await(timeoutNanos);
+  }
+
+  /**
+   * Posts {@code json} to {@code url} without waiting: {@code done} gets the answer once, on an
+   * {@code allstak-http} thread, or {@link Answer#TIMED_OUT} from {@code timer} when none came
+   * within {@code timeoutNanos} (the call is then cancelled). A status whose body is late is
+   * still the answer, given when the body is read or {@link #BODY_GRACE_NANOS} later at most.
+   * Returns the call, for the caller to cancel.
+   */
+  Call postAsync(String url, byte[] json, long timeoutNanos, ScheduledExecutorService timer, Consumer<Answer> done) {
+    AsyncExchange exchange = new AsyncExchange(client.newCall(request(url, json)), timer, done);
+    exchange.timeout = timer.schedule(exchange::expire, timeoutNanos, TimeUnit.NANOSECONDS);
+    exchange.call.enqueue(exchange);
+    return exchange.call;
+  }
+
+  private Request request(String url, byte[] json) {
+    return new Request.Builder()
         .url(url)
         .header("X-AllStak-Key", apiKey)
         .header("User-Agent", SdkInfo.USER_AGENT)
         .post(RequestBody.create(json, JSON))
         .build();
-    Exchange exchange = new Exchange(client.newCall(request));
-    exchange.call.enqueue(exchange);
-    return exchange.await(timeoutNanos);
   }
 
   /**
@@ -239,6 +264,64 @@ final class OkHttpCalls {
     }
   }
 
+  /** One pipelined call: the answer goes to a callback, and a timer cancels the call when it is late. */
+  private static final class AsyncExchange implements Callback {
+    final Call call;
+    private final ScheduledExecutorService timer;
+    private final Consumer<Answer> done;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    volatile Future<?> timeout;
+    private volatile Answer answer = Answer.TIMED_OUT;
+
+    AsyncExchange(Call call, ScheduledExecutorService timer, Consumer<Answer> done) {
+      this.call = call;
+      this.timer = timer;
+      this.done = done;
+    }
+
+    /** The timer's: no answer (or no body) in time. */
+    void expire() {
+      call.cancel();
+      finish(answer);
+    }
+
+    @Override
+    public void onResponse(Call call, Response response) {
+      try (Response r = response) {
+        answer = new Answer(r.code(), r.header(RETRY_AFTER), null);
+        // The status is known: the body gets a short grace, as a waiting caller gives it.
+        Future<?> late = timeout;
+        if (late != null && late.cancel(false)) {
+          timeout = timer.schedule(this::expire, BODY_GRACE_NANOS, TimeUnit.NANOSECONDS);
+        }
+        ResponseBody body = r.body();
+        if (body != null) {
+          body.source().readAll(Okio.blackhole());
+        }
+      } catch (IOException | RuntimeException e) {
+        // The status is what counts (see Exchange.onResponse); a timer shut down rejects the grace.
+      } finally {
+        finish(answer);
+      }
+    }
+
+    @Override
+    public void onFailure(Call call, IOException e) {
+      finish(new Answer(-1, null, e));
+    }
+
+    private void finish(Answer a) {
+      if (!finished.compareAndSet(false, true)) {
+        return;
+      }
+      Future<?> t = timeout;
+      if (t != null) {
+        t.cancel(false);
+      }
+      done.accept(a);
+    }
+  }
+
   /**
    * A connection pool whose housekeeping runs on threads of ours, stopped on close.
    *
@@ -250,7 +333,6 @@ final class OkHttpCalls {
    * fails there with a {@link LinkageError}): with another OkHttp the default pool is used.
    */
   private static final class OwnedPool {
-    private static final int MAX_IDLE_CONNECTIONS = 5;
     private static final long KEEP_ALIVE_MINUTES = 5;
     final ConnectionPool pool;
     private final Runnable shutdown;
@@ -260,13 +342,13 @@ final class OkHttpCalls {
       this.shutdown = shutdown;
     }
 
-    static OwnedPool create(ThreadFactory threads) {
+    static OwnedPool create(ThreadFactory threads, int maxIdle) {
       try {
         TaskRunner4 runner = new TaskRunner4(threads);
-        return new OwnedPool(runner.connectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE_MINUTES), runner::shutdown);
+        return new OwnedPool(runner.connectionPool(maxIdle, KEEP_ALIVE_MINUTES), runner::shutdown);
       } catch (LinkageError e) {
         log.debug("AllStak: this OkHttp has no 4.x task runner; using its default connection pool", e);
-        return new OwnedPool(new ConnectionPool(MAX_IDLE_CONNECTIONS, KEEP_ALIVE_MINUTES, TimeUnit.MINUTES), () -> {});
+        return new OwnedPool(new ConnectionPool(maxIdle, KEEP_ALIVE_MINUTES, TimeUnit.MINUTES), () -> {});
       }
     }
 

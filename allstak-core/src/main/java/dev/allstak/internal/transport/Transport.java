@@ -2,6 +2,7 @@ package dev.allstak.internal.transport;
 
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 
 /** Posts JSON payloads to the ingest API. Not public API. */
 public interface Transport {
@@ -13,6 +14,22 @@ public interface Transport {
    * @param abort when counted down, stop waiting between attempts and give up; may be null
    */
   Outcome send(String path, Map<String, Object> body, long deadlineNanos, CountDownLatch abort);
+
+  /**
+   * Posts {@code body} as {@link #send} does, without holding the calling thread: {@code done} gets
+   * the outcome once, on one of the transport's threads (or on the caller's, when nothing could be
+   * sent). Waits between attempts hold no thread. Never throws. This default sends on the calling
+   * thread; transports that can pipeline override it.
+   */
+  default void sendAsync(String path, Map<String, Object> body, long deadlineNanos, Consumer<Outcome> done) {
+    done.accept(send(path, body, deadlineNanos, null));
+  }
+
+  /**
+   * Cuts short every pipelined send under way ({@link #sendAsync}): each gets its outcome at once,
+   * {@link Outcome#FAILED} unless its answer's status had come. For a sender whose time is up.
+   */
+  default void cancelPipelined() {}
 
   /** Releases connections and threads and cancels sends in flight. Idempotent; later sends give up at once. */
   void close();

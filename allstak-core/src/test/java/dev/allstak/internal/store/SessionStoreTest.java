@@ -7,8 +7,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.allstak.SessionStatus;
+import dev.allstak.UserSession;
 import dev.allstak.internal.Clock;
+import dev.allstak.internal.Counters;
 import dev.allstak.internal.session.DefaultSessionTracker;
+import dev.allstak.internal.session.ErrorSink;
+import dev.allstak.internal.session.UserSessions;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.session.SessionInfo;
 import dev.allstak.internal.transport.Outcome;
@@ -442,6 +446,49 @@ class SessionStoreTest {
     second.recordCrash();
     second.end();
     assertThat(transport.sent(END_PATH, id2, Outcome.DELIVERED).get(0).body).containsEntry("status", "crashed");
+  }
+
+  @Test
+  void aUserSessionsEndKeptAfterItsRecordWasDroppedDoesNotSendItsStartAgain() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<Outcome> ends = new java.util.concurrent.atomic.AtomicReference<>(
+        Outcome.DELIVERED);
+    RecordingTransport transport = new RecordingTransport()
+        .answer(path -> path.equals(END_PATH) ? ends.get() : Outcome.DELIVERED);
+    SessionStore store = store(dir(), transport, s -> s.withBounds(StoreSettings.MAX_ENTRIES, 300,
+        StoreSettings.MAX_AGE_MILLIS).withRetry(TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(100)));
+    UserSessions users = new UserSessions(transport, Clock.SYSTEM, store.eventsFor(SessionEvents.NONE),
+        new ErrorSink() {
+          @Override
+          public void capture(Throwable t, java.util.Map<String, ?> m, dev.allstak.RequestContext r, String s,
+              String u) {}
+
+          @Override
+          public boolean firstSighting(Throwable throwable) {
+            return true;
+          }
+        }, new Counters(), TimeUnit.SECONDS.toNanos(2), "app@1.0.0", "test", 4);
+    try {
+      UserSession first = users.start(null);
+      awaitRecordOf(first.sessionId());
+      UserSession second = users.start(null);
+      String id = second.sessionId();
+      Await.until("the second session is not kept (store full)", WAIT, () -> store.counters().droppedCapacity() == 1);
+      Await.until("its start is delivered", WAIT, () -> transport.sent(START_PATH, id, Outcome.DELIVERED).size() == 1);
+      first.end();
+      Await.until("the first record is gone", WAIT, () -> recordOf(first.sessionId()) == null);
+
+      ends.set(Outcome.FAILED);
+      second.end();
+      Await.until("its end failed", WAIT, () -> !transport.sent(END_PATH, id, Outcome.FAILED).isEmpty());
+      ends.set(Outcome.DELIVERED);
+
+      Await.until("the store delivers the end it kept", WAIT,
+          () -> transport.sent(END_PATH, id, Outcome.DELIVERED).size() == 1);
+      assertThat(transport.sent(START_PATH).stream().filter(s -> id.equals(s.body.get("sessionId"))).count())
+          .as("starts of the session").isEqualTo(1);
+    } finally {
+      users.close(System.nanoTime());
+    }
   }
 
   @Test

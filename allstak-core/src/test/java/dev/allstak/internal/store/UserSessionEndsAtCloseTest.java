@@ -8,6 +8,10 @@ import dev.allstak.UserSession;
 import dev.allstak.internal.Clients;
 import dev.allstak.internal.config.ResolvedConfig;
 import dev.allstak.internal.Clock;
+import dev.allstak.internal.Counters;
+import dev.allstak.AllStakMetrics.SessionDropReason;
+import dev.allstak.SessionStatus;
+import dev.allstak.internal.session.SessionInfo;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.session.SessionPayloads;
 import dev.allstak.internal.session.UserSessions;
@@ -22,7 +26,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -50,7 +53,7 @@ class UserSessionEndsAtCloseTest {
         }
         expected.put(s.sessionId(), i % 3 == 0 ? "errored" : "ok");
       }
-      first.close(); // 60 posts at 100 ms each on two threads cannot fit in 1 s
+      first.close(); // 60 posts at 100 ms each, one at a time, cannot fit in 1 s
 
       backend.answerAfter(Duration.ZERO);
       AllStakClient second = client(backend);
@@ -77,12 +80,43 @@ class UserSessionEndsAtCloseTest {
     SessionStore store = new SessionStore(StoreSettings.at(dir, TimeUnit.MILLISECONDS.toNanos(200))
         .withBounds(10_000, 64L << 20, StoreSettings.MAX_AGE_MILLIS), stalled, Clock.SYSTEM);
     store.start();
-    int fillers = 2 + 4096; // two posts stalled on the user-session threads and 4,096 queued
-    AtomicInteger made = new AtomicInteger();
+    // One post in flight (stalled), one taken by the worker waiting for a permit, 4,096 queued.
+    int fillers = 2 + 4096;
+    Counters counters = new Counters();
     // Only the last session is kept by the store: the fillers only fill the queue.
-    UserSessions users = new UserSessions(stalled, Clock.SYSTEM,
-        () -> made.getAndIncrement() < fillers ? SessionEvents.NONE : store.eventsFor(SessionEvents.NONE),
-        (throwable, metadata, request, sessionId, userId) -> { }, TimeUnit.SECONDS.toNanos(1), "app@3.0.0", "prod");
+    SessionEvents kept = store.eventsFor(SessionEvents.NONE);
+    SessionEvents lateOnly = new SessionEvents() {
+      @Override
+      public void onStart(SessionInfo session) {
+        if ("late".equals(session.userId())) {
+          kept.onStart(session);
+        }
+      }
+
+      @Override
+      public void onStatusChange(SessionInfo session, SessionStatus from, SessionStatus to) {
+        if ("late".equals(session.userId())) {
+          kept.onStatusChange(session, from, to);
+        }
+      }
+
+      @Override
+      public void onStartDelivered(SessionInfo session, Outcome outcome) {
+        if ("late".equals(session.userId())) {
+          kept.onStartDelivered(session, outcome);
+        }
+      }
+
+      @Override
+      public void onEnd(SessionInfo session, SessionStatus status, long durationMs, Outcome outcome) {
+        if ("late".equals(session.userId())) {
+          kept.onEnd(session, status, durationMs, outcome);
+        }
+      }
+    };
+    UserSessions users = new UserSessions(stalled, Clock.SYSTEM, lateOnly,
+        (throwable, metadata, request, sessionId, userId) -> { }, counters, TimeUnit.SECONDS.toNanos(1),
+        "app@3.0.0", "prod", 1);
     for (int i = 0; i < fillers; i++) {
       users.start("filler-" + i);
     }
@@ -91,7 +125,8 @@ class UserSessionEndsAtCloseTest {
 
     late.end();
 
-    assertThat(users.droppedEnds()).as("refused by the queue").isEqualTo(1);
+    assertThat(counters.snapshot(0).userSessionsNotDelivered(SessionDropReason.QUEUE_FULL))
+        .as("refused by the queue").isGreaterThanOrEqualTo(1);
     String id = late.sessionId();
     Await.until("the end is kept on disk", Duration.ofSeconds(20), () -> keptEnd(dir, id) != null);
     assertThat(keptEnd(dir, id)).contains("\"end\":{\"status\":\"errored\"");
@@ -137,7 +172,8 @@ class UserSessionEndsAtCloseTest {
   private AllStakClient client(TestBackend backend) {
     AllStakConfig config = AllStakConfig.builder().apiKey("ask_test_users").host(backend.url())
         .release("app@3.0.0").enableInTests(true).cacheDir(cache).enableAutoSessionTracking(false)
-        .shutdownTimeout(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(200)).build();
+        .shutdownTimeout(Duration.ofSeconds(1)).heartbeatInterval(Duration.ofMillis(200))
+        .maxRequestsInFlight(1).build();
     return Clients.create(ResolvedConfig.of(config));
   }
 }
