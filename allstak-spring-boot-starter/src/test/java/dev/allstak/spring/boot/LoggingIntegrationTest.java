@@ -5,27 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.LoggerContext;
 import dev.allstak.AllStakClient;
 import dev.allstak.logback.AllStakAppender;
-import dev.allstak.testing.Backend;
 import dev.allstak.testing.TestBackend;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Configuration;
 
 /**
  * The logging integration's settings and lifecycle, in applications without a web server (cheap
@@ -38,21 +32,13 @@ class LoggingIntegrationTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   static final TestBackend backend = ShopRequests.backend();
 
-  @Configuration(proxyBeanMethods = false)
-  @EnableAutoConfiguration
-  static class App {}
-
   @AfterAll
   static void closeBackend() throws IOException {
     backend.close();
   }
 
   private static ConfigurableApplicationContext run(String... properties) {
-    String[] reporting = {"allstak.api-key=" + Backend.API_KEY, "allstak.host=" + backend.url(),
-        "allstak.release=jobs@1.0.0", "allstak.enable-in-tests=true"};
-    return new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
-        .properties(Stream.concat(Arrays.stream(reporting), Arrays.stream(properties)).toArray(String[]::new))
-        .run();
+    return ReportingApp.run(backend, properties);
   }
 
   @Test
@@ -122,8 +108,7 @@ class LoggingIntegrationTest {
       // initialises it again (stops and resets Logback's context) while this one runs.
       AllStakAppender second = RootAppenders.allStak().get(0);
       LoggingSystem.get(getClass().getClassLoader()).cleanUp();
-      try (ConfigurableApplicationContext other = new SpringApplicationBuilder(App.class)
-          .web(WebApplicationType.NONE).properties("allstak.enabled=false").run()) {
+      try (ConfigurableApplicationContext other = ReportingApp.runQuiet("allstak.enabled=false")) {
         assertThat(RootAppenders.allStak()).hasSize(1).doesNotContain(second);
       }
 
