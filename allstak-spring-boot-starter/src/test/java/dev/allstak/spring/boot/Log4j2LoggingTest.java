@@ -1,6 +1,7 @@
 package dev.allstak.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.allstak.AllStakClient;
 import dev.allstak.log4j2.AllStakAppender;
@@ -13,10 +14,12 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.logging.log4j2.Log4J2LoggingSystem;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.util.ClassUtils;
 
 /**
  * An application on Log4j2 (spring-boot-starter-log4j2 with allstak-log4j2): run by the {@code
@@ -26,6 +29,13 @@ class Log4j2LoggingTest {
   private static final Logger jobs = LogManager.getLogger("shop.jobs");
   private static final Duration WAIT = Duration.ofSeconds(10);
   static final TestBackend backend = ShopRequests.backend();
+
+  /** Picked by a -Dtest=... in the Logback execution too: there it has nothing to test. */
+  @BeforeAll
+  static void onLog4j2Only() {
+    assumeFalse(ClassUtils.isPresent("ch.qos.logback.classic.LoggerContext", null),
+        "Log4j2LoggingTest runs in the log4j2 Surefire execution, without Logback");
+  }
 
   @AfterAll
   static void closeBackend() throws IOException {
@@ -45,6 +55,10 @@ class Log4j2LoggingTest {
       AllStakClient client = context.getBean(AllStakClient.class);
       assertThat(rootAppenders()).hasSize(1);
       AllStakAppender first = rootAppenders().get(0);
+
+      // A new configuration (monitorInterval reloading log4j2.xml makes one).
+      ((LoggerContext) LogManager.getContext(false)).reconfigure();
+      assertThat(rootAppenders()).hasSize(1);
 
       // An application that closes cleans logging up; the next one to start configures Log4j2 anew.
       LoggingSystem.get(getClass().getClassLoader()).cleanUp();
