@@ -36,7 +36,9 @@ import org.springframework.web.servlet.DispatcherServlet;
  * registered at order {@value #FILTER_ORDER}, just after Spring Security's filter chain (-100), so
  * that the authenticated user is visible in {@code session-mode=user}; a Spring MVC handler's
  * exception counts when the request ends with a 5xx. Reactive (WebFlux) applications get the
- * session, not yet their requests' errors.
+ * session, not yet their requests' errors. Failures the application logs count through the
+ * Logback or Log4j2 appender attached to the root logger ({@code allstak.logging.*}, see {@link
+ * LoggingAttachment}).
  */
 @AutoConfiguration(afterName = {
     "org.springframework.boot.autoconfigure.info.ProjectInfoAutoConfiguration",

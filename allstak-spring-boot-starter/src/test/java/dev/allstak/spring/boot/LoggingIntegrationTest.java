@@ -92,6 +92,8 @@ class LoggingIntegrationTest {
     }
     assertThat(RootAppenders.allStak()).isEmpty();
     assertThat(attached.isStarted()).isFalse();
+    assertThat(((LoggerContext) LoggerFactory.getILoggerFactory()).getCopyOfListenerList())
+        .as("nothing of the closed context stays on Logback's context").noneMatch(LogbackTarget.class::isInstance);
   }
 
   @Test
