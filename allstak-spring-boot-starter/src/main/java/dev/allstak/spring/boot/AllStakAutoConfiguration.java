@@ -16,6 +16,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.info.GitProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -35,7 +36,9 @@ import org.springframework.web.servlet.DispatcherServlet;
  * registered at order {@value #FILTER_ORDER}, just after Spring Security's filter chain (-100), so
  * that the authenticated user is visible in {@code session-mode=user}; a Spring MVC handler's
  * exception counts when the request ends with a 5xx. Reactive (WebFlux) applications get the
- * session, not yet their requests' errors.
+ * session, not yet their requests' errors. Failures the application logs count through the
+ * Logback or Log4j2 appender attached to the root logger ({@code allstak.logging.*}, see {@link
+ * LoggingAttachment}).
  */
 @AutoConfiguration(afterName = {
     "org.springframework.boot.autoconfigure.info.ProjectInfoAutoConfiguration",
@@ -59,6 +62,20 @@ public final class AllStakAutoConfiguration {
   @Bean
   AllStakClient allStakClient(AllStakApplication application) {
     return application.client();
+  }
+
+  /**
+   * Logged failures count: the AllStak appender of the application's logging library on the root
+   * logger while the context runs ({@code allstak.logging.*}); nothing when the client does not report.
+   */
+  @Bean
+  LoggingAttachment allStakLogging(AllStakApplication application, Environment environment) {
+    if (!application.isOn() || !application.client().isEnabled()) {
+      return LoggingAttachment.OFF;
+    }
+    AllStakProperties.Logging settings = Binder.get(environment)
+        .bind("allstak.logging", AllStakProperties.Logging.class).orElseGet(AllStakProperties.Logging::new);
+    return LoggingAttachment.attach(settings, AllStakAutoConfiguration.class.getClassLoader());
   }
 
   /** Servlet web applications: the filter, the HTTP session listener and Spring MVC's failures. */

@@ -58,6 +58,8 @@ public class AllStakProperties {
   private SessionMode sessionMode;
   /** User sessions (session-mode=user). */
   private final UserSession userSession = new UserSession();
+  /** Logged failures: the Logback or Log4j2 appender the starter attaches to the root logger. */
+  private final Logging logging = new Logging();
 
   /** What a session stands for. */
   public enum SessionMode {
@@ -65,6 +67,37 @@ public class AllStakProperties {
     APPLICATION,
     /** One session per HTTP session (per person using the application). */
     USER
+  }
+
+  /** Settings of the logging integration. */
+  public static class Logging {
+    /**
+     * Whether failures the application logs count (an AllStak appender on the root logger of Logback
+     * or Log4j2, whichever the application uses, when allstak-logback or allstak-log4j2 is on the
+     * class path); default true.
+     */
+    private boolean enabled = true;
+    /**
+     * The lowest level of a logged event with a throwable that counts: ERROR (the default), WARN,
+     * INFO, DEBUG or TRACE. A bad value turns the logging integration off, with one ERROR.
+     */
+    private String minimumLevel = "ERROR";
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getMinimumLevel() {
+      return minimumLevel;
+    }
+
+    public void setMinimumLevel(String minimumLevel) {
+      this.minimumLevel = minimumLevel;
+    }
   }
 
   /** Settings of user sessions. */
@@ -223,6 +256,10 @@ public class AllStakProperties {
 
   public void setSessionMode(SessionMode sessionMode) {
     this.sessionMode = sessionMode;
+  }
+
+  public Logging getLogging() {
+    return logging;
   }
 
   public UserSession getUserSession() {

@@ -2,6 +2,7 @@ package dev.allstak.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.allstak.AllStakClient;
 import dev.allstak.SessionStatus;
 import dev.allstak.spring.boot.shop.TestShop;
@@ -22,7 +23,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * A Spring MVC application's failures count by the status the client gets: 5xx counts once, with
- * the application's exception; 4xx never.
+ * the application's exception; 4xx never. A failure the application logs counts too, once.
  */
 @SpringBootTest(classes = TestShop.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = "server.address=127.0.0.1")
@@ -99,6 +100,40 @@ class MvcErrorsTest {
         && TestShop.PaymentsDown.class.getName().equals(r.body.get("exceptionClass")), WAIT);
     backend.await(r -> r.path.equals(ShopRequests.ERRORS)
         && "org.springframework.web.server.ResponseStatusException".equals(r.body.get("exceptionClass")), WAIT);
+  }
+
+  @Test
+  void aFailureTheHandlerLogsCountsOnceWithItsLoggerAndMessageThoughTheRequestSucceeds() throws Exception {
+    assertThat(RootAppenders.allStak()).as("attached by the starter, no logback.xml").hasSize(1);
+    long before = client.sessionTracker().errorCount();
+
+    assertThat(ShopRequests.get(port, "/logged")).isEqualTo(200);
+
+    assertThat(client.sessionTracker().errorCount()).isEqualTo(before + 1);
+    assertThat(client.sessionTracker().status()).isEqualTo(SessionStatus.ERRORED);
+    TestBackend.Received event = backend.await(r -> r.path.equals(ShopRequests.ERRORS)
+        && "gateway timed out in the test".equals(r.body.get("message")), WAIT);
+    assertThat(event.body.get("exceptionClass")).isEqualTo(IllegalStateException.class.getName());
+    assertThat(event.body.get("sessionId")).isEqualTo(client.sessionTracker().currentSessionId());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> metadata = (Map<String, Object>) event.body.get("metadata");
+    assertThat(metadata).containsEntry("logger.name", TestShop.PAYMENTS_LOGGER)
+        .containsEntry("log.message", "payment retry failed");
+  }
+
+  @Test
+  void a5xxFailureTheContainerAlsoLogsCountsOnce() throws Exception {
+    assertThat(RootAppenders.allStak()).hasSize(1);
+    long before = client.sessionTracker().errorCount();
+    try (RootAppenders.Recorder logged = RootAppenders.record()) {
+
+      assertThat(ShopRequests.get(port, "/checkout")).isEqualTo(500);
+
+      // Tomcat logs the handler's exception after the filters returned: wait until the appenders saw it.
+      logged.await(e -> e.getLevel() == Level.ERROR && e.getThrowableProxy() != null
+          && TestShop.CheckoutFailed.class.getName().equals(e.getThrowableProxy().getClassName()), WAIT);
+    }
+    assertThat(client.sessionTracker().errorCount()).isEqualTo(before + 1);
   }
 
   @Test

@@ -16,7 +16,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * The starter jar, compiled against Boot 3.5, in the starter tests' {@link TestShop} run as a
  * Spring Boot 4 application on Tomcat 11: 5xx counts once with the application's exception, 4xx
- * never, and the session ends errored after graceful shutdown let a failing request finish.
+ * never, a failure only logged counts (the starter attached the Logback appender), and the session ends errored after graceful shutdown let a failing request finish.
  */
 class Boot4StarterTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -43,12 +43,17 @@ class Boot4StarterTest {
       assertThat(client.sessionTracker().errorCount()).as("one failure, however many layers saw it").isEqualTo(1);
       TestBackend.Received event = backend.await(r -> r.path.equals(ShopRequests.ERRORS), WAIT);
       assertThat(event.body.get("exceptionClass")).isEqualTo(TestShop.CheckoutFailed.class.getName());
+      assertThat(ShopRequests.get(port, "/logged")).isEqualTo(200);
+      assertThat(client.sessionTracker().errorCount()).as("a failure the handler only logged").isEqualTo(2);
+      TestBackend.Received logged = backend.await(r -> r.path.equals(ShopRequests.ERRORS)
+          && "gateway timed out in the test".equals(r.body.get("message")), WAIT);
+      assertThat(logged.body.get("metadata")).asString().contains(TestShop.PAYMENTS_LOGGER, "payment retry failed");
 
       assertThat(ShopRequests.closeDuringSlowRequest(context, closing, port, () -> { }))
           .as("answered by graceful shutdown").isEqualTo(503);
 
       assertThat(backend.awaitEnd(sessionId, WAIT).status()).isEqualTo("errored");
-      assertThat(backend.all().stream().filter(r -> r.path.equals(ShopRequests.ERRORS)).count()).isEqualTo(2);
+      assertThat(backend.all().stream().filter(r -> r.path.equals(ShopRequests.ERRORS)).count()).isEqualTo(3);
       Await.until("no allstak-* thread alive", WAIT, () -> ShutdownTest.allstakThreads().isEmpty());
     }
   }

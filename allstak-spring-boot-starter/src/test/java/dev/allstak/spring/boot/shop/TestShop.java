@@ -6,6 +6,8 @@ import jakarta.validation.constraints.Min;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -53,6 +55,10 @@ public class TestShop {
 
   public record Order(@Min(1) int quantity) {}
 
+  /** The logger /logged logs its handled failure on: the application's, outside dev.allstak (the SDK's own). */
+  public static final String PAYMENTS_LOGGER = "shop.payments";
+  private static final Logger PAYMENTS = LoggerFactory.getLogger(PAYMENTS_LOGGER);
+
   @RestController
   static class Shop {
     @GetMapping("/")
@@ -83,6 +89,13 @@ public class TestShop {
     @GetMapping("/unavailable")
     String unavailable() {
       throw new ResponseStatusException(HttpStatus.SERVICE_UNAVAILABLE, "try later");
+    }
+
+    /** A failure the handler logs and answers 200 for: only the logging integration sees it. */
+    @GetMapping("/logged")
+    String logged() {
+      PAYMENTS.error("payment retry failed", new IllegalStateException("gateway timed out in the test"));
+      return "paid on the second try";
     }
 
     @PostMapping("/orders")
