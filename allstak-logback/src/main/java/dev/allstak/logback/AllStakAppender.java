@@ -125,11 +125,20 @@ public final class AllStakAppender extends UnsynchronizedAppenderBase<ILoggingEv
     return captureWithoutThrowable;
   }
 
+  /**
+   * Drops an event below {@code minimumLevel} before logback's own bookkeeping (its re-entry guard, a
+   * thread-local, and the filter chain), so that the common case costs one level comparison.
+   */
   @Override
-  protected void append(ILoggingEvent event) {
+  public void doAppend(ILoggingEvent event) {
     if (event.getLevel().levelInt < minimumLevel) {
       return;
     }
+    super.doAppend(event);
+  }
+
+  @Override
+  protected void append(ILoggingEvent event) {
     try {
       capture(event);
     } catch (VirtualMachineError e) {
