@@ -24,8 +24,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.BiConsumer;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,50 +44,83 @@ final class ConfigSources {
 
   /** Every option the outside sources can set: builder name, key, and how the text is read. */
   enum Option {
-    API_KEY("apiKey", "api-key", AllStakConfig.Builder::apiKey, b -> b.apiKey),
-    HOST("host", "host", AllStakConfig.Builder::host, b -> b.host),
-    RELEASE("release", "release", AllStakConfig.Builder::release, b -> b.release),
-    ENVIRONMENT("environment", "environment", AllStakConfig.Builder::environment, b -> b.environment),
-    ENABLE_AUTO_SESSION_TRACKING("enableAutoSessionTracking", "enable-auto-session-tracking",
-        (b, v) -> b.enableAutoSessionTracking(bool(v)), b -> b.enableAutoSessionTracking),
-    ENABLE_IN_TESTS("enableInTests", "enable-in-tests", (b, v) -> b.enableInTests(bool(v)), b -> b.enableInTests),
-    SHUTDOWN_TIMEOUT("shutdownTimeout", "shutdown-timeout", (b, v) -> b.shutdownTimeout(duration(v)),
-        b -> b.shutdownTimeout),
-    CONNECT_TIMEOUT("connectTimeout", "connect-timeout", (b, v) -> b.connectTimeout(duration(v)),
-        b -> b.connectTimeout),
-    READ_TIMEOUT("readTimeout", "read-timeout", (b, v) -> b.readTimeout(duration(v)), b -> b.readTimeout),
-    IN_APP_PACKAGES("inAppPackages", "in-app-packages", (b, v) -> b.inAppPackages(list(v)), b -> b.inAppPackages),
-    SEND_DEFAULT_PII("sendDefaultPii", "send-default-pii", (b, v) -> b.sendDefaultPii(bool(v)),
-        b -> b.sendDefaultPii),
-    MAX_QUEUE_SIZE("maxQueueSize", "max-queue-size", (b, v) -> b.maxQueueSize(integer(v)), b -> b.maxQueueSize),
-    MAX_REQUESTS_IN_FLIGHT("maxRequestsInFlight", "max-requests-in-flight", (b, v) -> b.maxRequestsInFlight(integer(v)),
-        b -> b.maxRequestsInFlight),
-    ENABLE_UNCAUGHT_EXCEPTION_HANDLER("enableUncaughtExceptionHandler", "enable-uncaught-exception-handler",
-        (b, v) -> b.enableUncaughtExceptionHandler(bool(v)), b -> b.enableUncaughtExceptionHandler),
-    ENABLE_SESSION_STORE("enableSessionStore", "session-store", (b, v) -> b.enableSessionStore(bool(v)),
-        b -> b.enableSessionStore),
-    CACHE_DIR("cacheDir", "cache-dir", (b, v) -> b.cacheDir(Paths.get(v)), b -> b.cacheDir),
-    HEARTBEAT_INTERVAL("heartbeatInterval", "heartbeat-interval", (b, v) -> b.heartbeatInterval(duration(v)),
-        b -> b.heartbeatInterval);
+    API_KEY("apiKey", "api-key"),
+    HOST("host", "host"),
+    RELEASE("release", "release"),
+    ENVIRONMENT("environment", "environment"),
+    ENABLE_AUTO_SESSION_TRACKING("enableAutoSessionTracking", "enable-auto-session-tracking"),
+    ENABLE_IN_TESTS("enableInTests", "enable-in-tests"),
+    SHUTDOWN_TIMEOUT("shutdownTimeout", "shutdown-timeout"),
+    CONNECT_TIMEOUT("connectTimeout", "connect-timeout"),
+    READ_TIMEOUT("readTimeout", "read-timeout"),
+    IN_APP_PACKAGES("inAppPackages", "in-app-packages"),
+    SEND_DEFAULT_PII("sendDefaultPii", "send-default-pii"),
+    MAX_QUEUE_SIZE("maxQueueSize", "max-queue-size"),
+    MAX_REQUESTS_IN_FLIGHT("maxRequestsInFlight", "max-requests-in-flight"),
+    ENABLE_UNCAUGHT_EXCEPTION_HANDLER("enableUncaughtExceptionHandler", "enable-uncaught-exception-handler"),
+    ENABLE_SESSION_STORE("enableSessionStore", "session-store"),
+    CACHE_DIR("cacheDir", "cache-dir"),
+    HEARTBEAT_INTERVAL("heartbeatInterval", "heartbeat-interval");
 
     final String builderName;
     final String property;
     final String variable;
-    private final BiConsumer<AllStakConfig.Builder, String> setter;
-    private final Function<AllStakConfig.Builder, Object> given;
 
-    Option(String builderName, String key, BiConsumer<AllStakConfig.Builder, String> setter,
-        Function<AllStakConfig.Builder, Object> given) {
+    Option(String builderName, String key) {
       this.builderName = builderName;
       this.property = PROPERTY_PREFIX + key;
       this.variable = "ALLSTAK_" + key.replace('-', '_').toUpperCase(Locale.ROOT);
-      this.setter = setter;
-      this.given = given;
+    }
+
+    /**
+     * Sets this option on {@code b} from its text. A switch rather than a lambda per option: each
+     * lambda is a class spun up on {@code init}'s thread, about half a millisecond apiece on a cold JVM.
+     */
+    void set(AllStakConfig.Builder b, String v) {
+      switch (this) {
+        case API_KEY: b.apiKey(v); break;
+        case HOST: b.host(v); break;
+        case RELEASE: b.release(v); break;
+        case ENVIRONMENT: b.environment(v); break;
+        case ENABLE_AUTO_SESSION_TRACKING: b.enableAutoSessionTracking(bool(v)); break;
+        case ENABLE_IN_TESTS: b.enableInTests(bool(v)); break;
+        case SHUTDOWN_TIMEOUT: b.shutdownTimeout(duration(v)); break;
+        case CONNECT_TIMEOUT: b.connectTimeout(duration(v)); break;
+        case READ_TIMEOUT: b.readTimeout(duration(v)); break;
+        case IN_APP_PACKAGES: b.inAppPackages(list(v)); break;
+        case SEND_DEFAULT_PII: b.sendDefaultPii(bool(v)); break;
+        case MAX_QUEUE_SIZE: b.maxQueueSize(integer(v)); break;
+        case MAX_REQUESTS_IN_FLIGHT: b.maxRequestsInFlight(integer(v)); break;
+        case ENABLE_UNCAUGHT_EXCEPTION_HANDLER: b.enableUncaughtExceptionHandler(bool(v)); break;
+        case ENABLE_SESSION_STORE: b.enableSessionStore(bool(v)); break;
+        case CACHE_DIR: b.cacheDir(Paths.get(v)); break;
+        case HEARTBEAT_INTERVAL: b.heartbeatInterval(duration(v)); break;
+        default: throw new AssertionError(this);
+      }
     }
 
     /** Whether the builder was given this option (even its default), so that no other source may set it. */
     boolean isSetOn(AllStakConfig.Builder b) {
-      return given.apply(b) != null;
+      switch (this) {
+        case API_KEY: return b.apiKey != null;
+        case HOST: return b.host != null;
+        case RELEASE: return b.release != null;
+        case ENVIRONMENT: return b.environment != null;
+        case ENABLE_AUTO_SESSION_TRACKING: return b.enableAutoSessionTracking != null;
+        case ENABLE_IN_TESTS: return b.enableInTests != null;
+        case SHUTDOWN_TIMEOUT: return b.shutdownTimeout != null;
+        case CONNECT_TIMEOUT: return b.connectTimeout != null;
+        case READ_TIMEOUT: return b.readTimeout != null;
+        case IN_APP_PACKAGES: return b.inAppPackages != null;
+        case SEND_DEFAULT_PII: return b.sendDefaultPii != null;
+        case MAX_QUEUE_SIZE: return b.maxQueueSize != null;
+        case MAX_REQUESTS_IN_FLIGHT: return b.maxRequestsInFlight != null;
+        case ENABLE_UNCAUGHT_EXCEPTION_HANDLER: return b.enableUncaughtExceptionHandler != null;
+        case ENABLE_SESSION_STORE: return b.enableSessionStore != null;
+        case CACHE_DIR: return b.cacheDir != null;
+        case HEARTBEAT_INTERVAL: return b.heartbeatInterval != null;
+        default: throw new AssertionError(this);
+      }
     }
 
     static Option byProperty(String property) {
@@ -155,7 +186,7 @@ final class ConfigSources {
         continue;
       }
       try {
-        option.setter.accept(b, found.value);
+        option.set(b, found.value);
       } catch (IllegalArgumentException | NullPointerException e) {
         throw new IllegalArgumentException(found.source + ": " + e.getMessage(), e);
       }
@@ -191,7 +222,7 @@ final class ConfigSources {
         continue;
       }
       try {
-        option.setter.accept(b, found.value);
+        option.set(b, found.value);
         if (option == Option.RELEASE) {
           releaseOrigin = found.source;
         }
