@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.catalina.core.StandardContext;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Redeploys a web application that carries the SDK in its own class loader, as {@code WEB-INF/lib}
@@ -29,6 +30,12 @@ import org.junit.jupiter.api.Test;
  * loader of every cycle can be collected.
  */
 class RedeployLeakTest extends InContainerTest {
+  /**
+   * This test's own session store: the module's shared cache folder may hold records other tests
+   * (or earlier builds) left, which the first cycle's store would deliver to this backend.
+   */
+  @TempDir
+  java.nio.file.Path cacheDir;
   private static final int CYCLES = 20;
 
 
@@ -95,6 +102,7 @@ class RedeployLeakTest extends InContainerTest {
     StandardContext ctx = container.app("/app");
     ctx.setParentClassLoader(webappLibs);
     TestContainer.allStakParameters(ctx, backend);
+    ctx.addParameter("allstak.cache-dir", cacheDir.toString());
     // Off by default in a web application; on here, so that every cycle installs and removes it.
     ctx.addParameter("allstak.enable-uncaught-exception-handler", "true");
     boolean userMode = cycle % 2 == 1; // every other cycle: user sessions, with their own threads
