@@ -203,6 +203,12 @@ public final class UserSessions {
         unsent++;
       }
     }
+    // Ends whose answer came meanwhile are still telling the store (a record to delete): the store
+    // must hear of them before it closes. Bounded by the deadline, or a short grace past it.
+    long settleUntil = Math.max(waitUntil, System.nanoTime() + IN_FLIGHT_GRACE_NANOS);
+    while (!unsettled.isEmpty() && System.nanoTime() < settleUntil) {
+      LockSupport.parkNanos(CLOSE_POLL_NANOS);
+    }
     queue.clear();
     if (unsent > 0) {
       log.debug("AllStak: shutdownTimeout reached with {} user session ends unsent; kept for later", unsent);
@@ -466,11 +472,14 @@ public final class UserSessions {
 
     private void endAnswered(Outcome outcome) {
       try {
-        if (settle()) {
+        if (setOnce(END_SETTLED) >= 0) {
           if (outcome != Outcome.DELIVERED) {
             counters.userSessionNotDelivered(reasonOf(outcome));
           }
+          // The store hears of the end before close() can see this session settled: else it would
+          // keep the session as still open, and the next process would send it again, abnormal.
           tell(() -> events.onEnd(this, status(), durationMs, outcome));
+          unsettled.remove(this);
         }
       } finally {
         inFlight.release();
@@ -493,17 +502,8 @@ public final class UserSessions {
           durationMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(lastActiveNanos - startNanos));
         }
       } while (!STATE.compareAndSet(this, word, word | ENDED | END_TAKEN | END_SETTLED));
-      unsettled.remove(this);
       counters.userSessionNotDelivered(reason);
       tell(() -> events.onEnd(this, status(), durationMs, Outcome.FAILED));
-      return true;
-    }
-
-    /** Marks the end settled; false when it was already (close() handed it to the store). */
-    private boolean settle() {
-      if (setOnce(END_SETTLED) < 0) {
-        return false;
-      }
       unsettled.remove(this);
       return true;
     }

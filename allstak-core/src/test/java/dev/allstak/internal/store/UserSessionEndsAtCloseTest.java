@@ -149,6 +149,79 @@ class UserSessionEndsAtCloseTest {
     }
   }
 
+  /**
+   * An end delivered just before close, whose answer's callback is slow to reach the store (a busy
+   * post thread): close() waits for the store to hear of it, so the store does not keep the session
+   * as still open, to be sent again, {@code abnormal}, by the next process (seen in RedeployLeakTest
+   * under JaCoCo: each user session ended twice).
+   */
+  @Test
+  void anEndDeliveredAsCloseBeginsIsNotKeptAsOpenForTheNextProcess() throws Exception {
+    Path dir = cache.resolve(StoreSettings.LAYOUT).resolve("fedcba9876543210");
+    RecordingTransport up = new RecordingTransport();
+    SessionStore store = new SessionStore(StoreSettings.at(dir, TimeUnit.MILLISECONDS.toNanos(100))
+        .withBounds(10_000, 64L << 20, StoreSettings.MAX_AGE_MILLIS), up, Clock.SYSTEM);
+    store.start();
+    SessionEvents kept = store.eventsFor(SessionEvents.NONE);
+    SessionEvents slowEnd = new SessionEvents() {
+      @Override
+      public void onStart(SessionInfo session) {
+        kept.onStart(session);
+      }
+
+      @Override
+      public void onStatusChange(SessionInfo session, SessionStatus from, SessionStatus to) {
+        kept.onStatusChange(session, from, to);
+      }
+
+      @Override
+      public void onStartDelivered(SessionInfo session, Outcome outcome) {
+        kept.onStartDelivered(session, outcome);
+      }
+
+      @Override
+      public void onEnd(SessionInfo session, SessionStatus status, long durationMs, Outcome outcome) {
+        try {
+          Thread.sleep(300); // the answer's thread, slow between the 2xx and the store
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        kept.onEnd(session, status, durationMs, outcome);
+      }
+    };
+    UserSessions users = new UserSessions(up, Clock.SYSTEM, slowEnd,
+        (throwable, metadata, request, sessionId, userId) -> { }, new Counters(), TimeUnit.SECONDS.toNanos(2),
+        "app@3.0.0", "prod", 4);
+    UserSession visitor = users.start("visitor");
+    visitor.recordError();
+    String id = visitor.sessionId();
+    Await.until("the open session's record is on disk", Duration.ofSeconds(10),
+        () -> recordOf(dir, id) != null);
+
+    users.close(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+    store.close(TimeUnit.SECONDS.toNanos(2));
+
+    assertThat(up.sent(SessionPayloads.END_PATH, id, Outcome.DELIVERED)).as("its end, delivered").hasSize(1);
+    assertThat(recordOf(dir, id)).as("a record left for the next process to send again").isNull();
+  }
+
+  /** The text of the record of {@code sessionId}, under any owner, else null. */
+  private static String recordOf(Path dir, String sessionId) {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : files.filter(f -> f.getFileName().toString().endsWith(sessionId + ".json"))
+          .collect(Collectors.toList())) {
+        try {
+          return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+          // renamed meanwhile
+        }
+      }
+    } catch (java.io.IOException e) {
+      return null;
+    }
+    return null;
+  }
+
   /** The record of {@code sessionId} once it holds an end, else null. */
   private static String keptEnd(Path dir, String sessionId) {
     try (Stream<Path> files = Files.list(dir)) {
