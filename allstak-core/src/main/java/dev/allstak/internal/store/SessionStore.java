@@ -91,9 +91,17 @@ public final class SessionStore {
   static final long RELEASE_RESERVE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private final AtomicBoolean deliveryBusy = new AtomicBoolean();
   private final AtomicLong tempSeq = new AtomicLong();
-  /** Estimates of the partition's record files and bytes: exact after each scan, then kept up by us. */
+  /**
+   * Estimates of the partition's record files and bytes, kept up by us and reset from a scan's
+   * listing, but only from a listing that no record creation overlapped: a creation reserves its
+   * bytes before its file appears, and a listing that missed the file would forget the
+   * reservation, letting the store grow past its bounds.
+   */
   private final AtomicInteger entries = new AtomicInteger();
   private final AtomicLong bytes = new AtomicLong();
+  /** Record creations reserved so far, and those whose file is not in place yet. */
+  private final AtomicLong creationsStarted = new AtomicLong();
+  private final AtomicInteger creationsInFlight = new AtomicInteger();
   private final RepeatingLog writeLog = new RepeatingLog(log);
   private final Object openLock = new Object();
 
@@ -359,6 +367,7 @@ public final class SessionStore {
   private boolean persistPending(SessionRecord rec, Path existing, long existingSize, boolean durable) {
     Path file = existing != null ? existing : sessionFile(owner, rec.info.id());
     int reserved = -1;
+    boolean creating = false;
     try {
       byte[] data = rec.toJson();
       if (existing == null) {
@@ -367,6 +376,7 @@ public final class SessionStore {
           return false;
         }
         reserved = data.length;
+        creating = true;
       }
       StoreFiles.writeAtomically(file, temp(rec.info.id()), data, durable);
       if (durable) {
@@ -384,6 +394,9 @@ public final class SessionStore {
       return false;
     } finally {
       unreserve(reserved);
+      if (creating) {
+        creationsInFlight.decrementAndGet();
+      }
     }
   }
 
@@ -543,6 +556,7 @@ public final class SessionStore {
       r.dirty = false;
       long errors = r.errorCount();
       int reserved = -1;
+      boolean creating = false;
       try {
         byte[] data = r.snapshot(clock.currentTimeMillis(), errors).toJson();
         if (!r.onDisk()) {
@@ -554,6 +568,7 @@ public final class SessionStore {
             return;
           }
           reserved = data.length;
+          creating = true;
         }
         Path file = r.onDisk() ? r.file : sessionFile(owner, r.info.id());
         StoreFiles.writeAtomically(file, temp(r.info.id()), data, false);
@@ -570,6 +585,9 @@ public final class SessionStore {
         writeFailed("write a session record", e);
       } finally {
         unreserve(reserved);
+        if (creating) {
+          creationsInFlight.decrementAndGet();
+        }
       }
     }
   }
@@ -598,6 +616,8 @@ public final class SessionStore {
     Map<String, OwnerFiles> owners = new HashMap<>();
     int count = 0;
     long total = 0;
+    long createdBefore = creationsStarted.get();
+    boolean quietBefore = creationsInFlight.get() == 0;
     try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory)) {
       for (Path p : files) {
         if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -620,8 +640,11 @@ public final class SessionStore {
         }
       }
     }
-    entries.set(count);
-    bytes.set(total);
+    if (quietBefore && creationsInFlight.get() == 0 && creationsStarted.get() == createdBefore) {
+      // No record was being created while the folder was listed: the listing is exact.
+      entries.set(count);
+      bytes.set(total);
+    }
     int claimed = 0;
     for (OwnerFiles o : owners.values()) {
       if (closeRequested) {
@@ -969,6 +992,8 @@ public final class SessionStore {
     }
     entries.incrementAndGet();
     bytes.addAndGet(size);
+    creationsStarted.incrementAndGet();
+    creationsInFlight.incrementAndGet(); // until the file is in place (or given up)
     return true;
   }
 
