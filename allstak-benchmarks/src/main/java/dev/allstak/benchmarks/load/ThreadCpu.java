@@ -120,9 +120,10 @@ final class ThreadCpu {
       long sys = (s.sys - s.sys0) * TICK_NANOS;
       t.user.merge(g, user, Long::sum);
       t.sys.merge(g, sys, Long::sum);
-      if (g == Group.SDK) {
+      if (g == Group.SDK || g == Group.JVM) {
         // allstak-http-12 and OkHttp http://1... are one role: the HTTP threads.
-        String role = s.name.startsWith("OkHttp") ? "allstak-http" : s.name.replaceAll("-\\d+$", "");
+        String role = s.name.startsWith("OkHttp") ? "allstak-http" : g == Group.JVM ? jvmRole(s.name)
+            : s.name.replaceAll("-\\d+$", "");
         t.sdkRoles.merge(role, new long[] {user, sys, 1}, (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
       }
     }
@@ -144,6 +145,16 @@ final class ThreadCpu {
       return Group.JVM;
     }
     return Group.OTHER;
+  }
+
+  private static String jvmRole(String name) {
+    if (name.startsWith("C1 ") || name.startsWith("C2 ")) {
+      return "JVM: JIT compilers";
+    }
+    if (name.startsWith("GC ") || name.startsWith("G1 ")) {
+      return "JVM: GC";
+    }
+    return "JVM: other";
   }
 
   private static long[] processTicks() {

@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #sendAsync} pipelines: each attempt is an OkHttp call enqueued without waiting, its
  * answer handled on the {@code allstak-http} thread that read it, and the wait before the next
- * attempt is a task on the one {@code allstak-http-timer} thread (which also cancels late calls),
- * so no thread is held per send. {@link #close} gives every pipelined send still under way its
+ * attempt is a task on the one {@code allstak-http-timer} thread (which also cancels late calls,
+ * {@link LateCalls}), so no thread is held per send but the {@code allstak-http} thread of each
+ * call in flight: OkHttp's HTTP/1.1 reads an answer with a blocking read. {@link #close} gives every pipelined send still under way its
  * outcome ({@link Outcome#FAILED} unless its status came).
  */
 public final class HttpTransport implements Transport {
@@ -65,6 +66,8 @@ public final class HttpTransport implements Transport {
   private final AtomicLong retries = new AtomicLong();
   /** Cancels late pipelined calls and runs their next attempts; made on the first pipelined send. */
   private volatile ScheduledThreadPoolExecutor lazyTimer;
+  /** Made with the timer, before it is published. */
+  private volatile LateCalls lazyLateCalls;
   /** Pipelined sends not finished yet: close() finishes them. */
   private final Set<AsyncSend> pipelined = ConcurrentHashMap.newKeySet();
 
@@ -102,11 +105,17 @@ public final class HttpTransport implements Transport {
           t.setRemoveOnCancelPolicy(true);
           t.setKeepAliveTime(30, TimeUnit.SECONDS);
           t.allowCoreThreadTimeOut(true);
+          lazyLateCalls = new LateCalls(t);
           lazyTimer = t;
         }
       }
     }
     return t;
+  }
+
+  /** What cancels late pipelined calls, on the timer; null once closed. */
+  private LateCalls lateCalls() {
+    return timer() == null ? null : lazyLateCalls;
   }
 
   /**
@@ -204,7 +213,7 @@ public final class HttpTransport implements Transport {
         if (calls == null) {
           return Outcome.FAILED;
         }
-        OkHttpCalls.Answer answer = calls.post(host + path, json, Math.min(remaining, attemptTimeoutNanos));
+        OkHttpCalls.Answer answer = calls.post(path, json, Math.min(remaining, attemptTimeoutNanos));
         if (Thread.currentThread().isInterrupted() || closed.get()) {
           return answer.status >= 0 ? settle(path, answer.status, Outcome.FAILED) : Outcome.FAILED;
         }
@@ -289,12 +298,12 @@ public final class HttpTransport implements Transport {
           }
         }
         OkHttpCalls calls = calls();
-        ScheduledThreadPoolExecutor t = timer();
-        if (calls == null || t == null) {
+        LateCalls late = lateCalls();
+        if (calls == null || late == null) {
           finish(Outcome.FAILED);
           return;
         }
-        call = calls.postAsync(host + path, json, Math.min(remaining, attemptTimeoutNanos), t,
+        call = calls.postAsync(path, json, Math.min(remaining, attemptTimeoutNanos), late,
             answer -> answered(attempt, answer));
         if (cancelled) {
           call.cancel();

@@ -6,9 +6,8 @@ import dev.allstak.internal.SdkInfo;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.concurrent.ThreadFactory;
@@ -19,6 +18,8 @@ import okhttp3.Callback;
 import okhttp3.ConnectionPool;
 import okhttp3.ConnectionSpec;
 import okhttp3.Dispatcher;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -67,17 +68,26 @@ final class OkHttpCalls {
    * calls on top: a burst of them never takes these.
    */
   static final int MAX_CALLS = 16;
+  /** The most paths whose parsed URL is kept: the SDK posts to a handful. */
+  private static final int MAX_URLS = 16;
   /** Where the answer's {@code Retry-After} is kept (see {@link #hideRetryAfter}). */
   private static final String RETRY_AFTER = "X-AllStak-Retry-After";
 
   private final ThreadPoolExecutor callExecutor;
   private final OwnedPool pool;
   private final OkHttpClient client;
-  private final String apiKey;
+  private final String host;
+  private final Headers headers;
+  /** Parsed URLs by path; a few entries (see {@link #MAX_URLS}). */
+  private final ConcurrentHashMap<String, HttpUrl> urls = new ConcurrentHashMap<>();
 
   OkHttpCalls(AllStakConfig config, ThreadPoolExecutor callExecutor) {
     this.callExecutor = callExecutor;
-    this.apiKey = config.apiKey();
+    this.host = config.host();
+    this.headers = new Headers.Builder()
+        .add("X-AllStak-Key", config.apiKey())
+        .add("User-Agent", SdkInfo.USER_AGENT)
+        .build();
     int maxCalls = MAX_CALLS + config.maxRequestsInFlight();
     // Idle connections kept alive: enough for every pipelined call, so a steady flow reuses them.
     this.pool = OwnedPool.create(new DaemonThreadFactory("http-pool"), maxCalls);
@@ -131,36 +141,48 @@ final class OkHttpCalls {
   }
 
   /**
-   * Posts {@code json} to {@code url} and waits for the answer at most {@code timeoutNanos}; the
+   * Posts {@code json} to {@code path} and waits for the answer at most {@code timeoutNanos}; the
    * call is over (or cancelled) when this returns. Never throws for network trouble.
    */
-  Answer post(String url, byte[] json, long timeoutNanos) {
-    Exchange exchange = new Exchange(client.newCall(request(url, json)));
+  Answer post(String path, byte[] json, long timeoutNanos) {
+    Exchange exchange = new Exchange(client.newCall(request(path, json)));
     exchange.call.enqueue(exchange);
     return exchange.await(timeoutNanos);
   }
 
   /**
-   * Posts {@code json} to {@code url} without waiting: {@code done} gets the answer once, on an
-   * {@code allstak-http} thread, or {@link Answer#TIMED_OUT} from {@code timer} when none came
+   * Posts {@code json} to {@code path} without waiting: {@code done} gets the answer once, on an
+   * {@code allstak-http} thread, or {@link Answer#TIMED_OUT} from {@code late}'s sweep when none came
    * within {@code timeoutNanos} (the call is then cancelled). A status whose body is late is
    * still the answer, given when the body is read or {@link #BODY_GRACE_NANOS} later at most.
    * Returns the call, for the caller to cancel.
    */
-  Call postAsync(String url, byte[] json, long timeoutNanos, ScheduledExecutorService timer, Consumer<Answer> done) {
-    AsyncExchange exchange = new AsyncExchange(client.newCall(request(url, json)), timer, done);
-    exchange.timeout = timer.schedule(exchange::expire, timeoutNanos, TimeUnit.NANOSECONDS);
+  Call postAsync(String path, byte[] json, long timeoutNanos, LateCalls late, Consumer<Answer> done) {
+    AsyncExchange exchange = new AsyncExchange(client.newCall(request(path, json)), late, done,
+        System.nanoTime() + timeoutNanos);
+    late.add(exchange);
     exchange.call.enqueue(exchange);
     return exchange.call;
   }
 
-  private Request request(String url, byte[] json) {
+  private Request request(String path, byte[] json) {
     return new Request.Builder()
-        .url(url)
-        .header("X-AllStak-Key", apiKey)
-        .header("User-Agent", SdkInfo.USER_AGENT)
+        .url(url(path))
+        .headers(headers)
         .post(RequestBody.create(json, JSON))
         .build();
+  }
+
+  /** The URL of {@code path}, parsed once: a few paths are posted to, thousands of times a second. */
+  private HttpUrl url(String path) {
+    HttpUrl url = urls.get(path);
+    if (url == null) {
+      url = HttpUrl.get(host + path);
+      if (urls.size() < MAX_URLS) {
+        urls.put(path, url);
+      }
+    }
+    return url;
   }
 
   /**
@@ -264,23 +286,33 @@ final class OkHttpCalls {
     }
   }
 
-  /** One pipelined call: the answer goes to a callback, and a timer cancels the call when it is late. */
-  private static final class AsyncExchange implements Callback {
+  /**
+   * One pipelined call: the answer goes to a callback, and {@link LateCalls} cancels the call when
+   * it is late.
+   */
+  private static final class AsyncExchange implements Callback, LateCalls.Call {
     final Call call;
-    private final ScheduledExecutorService timer;
+    private final LateCalls late;
     private final Consumer<Answer> done;
     private final AtomicBoolean finished = new AtomicBoolean();
-    volatile Future<?> timeout;
+    private volatile long deadlineNanos;
     private volatile Answer answer = Answer.TIMED_OUT;
 
-    AsyncExchange(Call call, ScheduledExecutorService timer, Consumer<Answer> done) {
+    AsyncExchange(Call call, LateCalls late, Consumer<Answer> done, long deadlineNanos) {
       this.call = call;
-      this.timer = timer;
+      this.late = late;
       this.done = done;
+      this.deadlineNanos = deadlineNanos;
     }
 
-    /** The timer's: no answer (or no body) in time. */
-    void expire() {
+    @Override
+    public long deadlineNanos() {
+      return deadlineNanos;
+    }
+
+    /** The sweep's: no answer (or no body) in time. */
+    @Override
+    public void expire() {
       call.cancel();
       finish(answer);
     }
@@ -289,17 +321,15 @@ final class OkHttpCalls {
     public void onResponse(Call call, Response response) {
       try (Response r = response) {
         answer = new Answer(r.code(), r.header(RETRY_AFTER), null);
-        // The status is known: the body gets a short grace, as a waiting caller gives it.
-        Future<?> late = timeout;
-        if (late != null && late.cancel(false)) {
-          timeout = timer.schedule(this::expire, BODY_GRACE_NANOS, TimeUnit.NANOSECONDS);
-        }
+        // The status is known: the body gets a short grace (within the deadline), as a waiting
+        // caller gives it.
+        deadlineNanos = Math.min(deadlineNanos, System.nanoTime() + BODY_GRACE_NANOS);
         ResponseBody body = r.body();
         if (body != null) {
           body.source().readAll(Okio.blackhole());
         }
       } catch (IOException | RuntimeException e) {
-        // The status is what counts (see Exchange.onResponse); a timer shut down rejects the grace.
+        // The status is what counts (see Exchange.onResponse).
       } finally {
         finish(answer);
       }
@@ -314,10 +344,7 @@ final class OkHttpCalls {
       if (!finished.compareAndSet(false, true)) {
         return;
       }
-      Future<?> t = timeout;
-      if (t != null) {
-        t.cancel(false);
-      }
+      late.remove(this);
       done.accept(a);
     }
   }
