@@ -7,6 +7,7 @@
 #   RUNS=3 scripts/user-session-cpu.sh [--rate N] [--seconds N] [--latency-ms N] [--max-in-flight N] ...
 #
 # Options go to the application (UserSessionLoad); --latency-ms also goes to the backend.
+# OUT=dir keeps each run's full output there (default: a new temporary folder, named at the end).
 # SKIP_BUILD=1 reuses an existing allstak-benchmarks/target/benchmarks.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +21,10 @@ args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   [[ "${args[$i]}" == --latency-ms ]] && latency=${args[$((i + 1))]}
 done
-out=$(mktemp -d)
+out=${OUT:-$(mktemp -d)}
+mkdir -p "$out"
 backend_pid=
-trap '[[ -n "$backend_pid" ]] && kill "$backend_pid" 2>/dev/null; rm -rf "$out"' EXIT
+trap '[[ -n "$backend_pid" ]] && kill "$backend_pid" 2>/dev/null' EXIT
 
 run() { # $1: sdk|nosdk, $2: run number
   java -Xmx512m -cp "$jar" dev.allstak.benchmarks.load.UserSessionLoad --backend-only --latency-ms "$latency" \
@@ -65,4 +67,7 @@ show("application process without the SDK", base)
 show("difference (the SDK's cost)        ", [a - b for a, b in zip(sdk, base)])
 show("SDK threads (allstak-*, OkHttp *)   ", [field("sdk", n, "sdkThreads") for n in range(1, runs + 1)])
 print("undelivered (starts + ends) per run:", [int(field("sdk", n, "undelivered")) for n in range(1, runs + 1)])
+print("double starts + ends per run:", [int(field("sdk", n, "doubles")) for n in range(1, runs + 1)])
+print("close ms per run:", [int(field("sdk", n, "closeMs")) for n in range(1, runs + 1)])
 PY
+echo "each run's output: $out"

@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
  * <pre>
  *   scripts/user-session-load.sh [--rate N/s] [--seconds N] [--latency-ms N] [--end-after-ms N]
  *                                [--shutdown-timeout-ms N] [--no-sdk] [--open N] [--max-in-flight N]
- *                                [--backend-only [--port N] | --backend-url URL]
+ *                                [--backend-only [--port N] | --backend-url URL] [--warmup-seconds N]
  * </pre>
  *
  * <p>{@code --open N} measures memory instead: heap after N open user sessions minus heap before.
@@ -56,6 +56,8 @@ import java.util.regex.Pattern;
  * by thread name: the SDK's ({@code allstak-*}, and {@code OkHttp *}, the name OkHttp gives an
  * {@code allstak-http} thread while it runs a call), the JVM's (GC, JIT), the driver's and the
  * in-process backend's ({@code load-backend}, {@code HTTP-Dispatcher}: the JDK's server, no OkHttp code).
+ * {@code --warmup-seconds N} starts counting CPU after N seconds of driving (the JIT's compiling of
+ * the first seconds is then left out: the steady state).
  */
 public final class UserSessionLoad {
   private static final Pattern SESSION_ID = Pattern.compile("\"sessionId\"\\s*:\\s*\"([^\"]+)\"");
@@ -121,8 +123,9 @@ public final class UserSessionLoad {
     AtomicLong ended = new AtomicLong();
     AtomicLong withError = new AtomicLong();
     Map<String, String> expected = new ConcurrentHashMap<>();
-    ThreadCpu cpu = ThreadCpu.start();
+    ThreadCpu cpu = o.warmupSeconds == 0 ? ThreadCpu.start() : null;
     long wallBefore = System.nanoTime();
+    long cpuFrom = wallBefore;
     long total = (long) o.rate * o.seconds;
     long periodNanos = TimeUnit.SECONDS.toNanos(1) / o.rate;
     // One tick per millisecond opens the sessions due by then: steady rate without a timer per session.
@@ -153,11 +156,17 @@ public final class UserSessionLoad {
         }, o.endAfterMs, TimeUnit.MILLISECONDS);
       }
     }, 0, 1, TimeUnit.MILLISECONDS);
+    if (o.warmupSeconds > 0) {
+      // The JIT compiles the SDK's code in the first seconds: the steady state is measured after.
+      Thread.sleep(TimeUnit.SECONDS.toMillis(o.warmupSeconds));
+      cpu = ThreadCpu.start();
+      cpuFrom = System.nanoTime();
+    }
     while (ended.get() < total) {
       Thread.sleep(10);
     }
     ticks.cancel(false);
-    long driveWallNanos = System.nanoTime() - wallBefore;
+    long driveWallNanos = System.nanoTime() - cpuFrom;
     ThreadCpu.Totals used = cpu.totals();
     long closeStart = System.nanoTime();
     if (client != null) {
@@ -193,8 +202,8 @@ public final class UserSessionLoad {
     System.out.printf(Locale.ROOT, "metrics(): sessions started %d, ended %d; events dropped by reason: %s"
         + "user sessions not delivered by reason: %s%n", metrics.sessionsStarted(), metrics.sessionsEnded(), drops,
         notDelivered);
-    System.out.printf(Locale.ROOT, "close %d ms; CPU over %.1f s of driving, %% of one core (user + sys):%n",
-        closeMs, driveWallNanos / 1e9);
+    System.out.printf(Locale.ROOT, "close %d ms; CPU over %.1f s of driving%s, %% of one core (user + sys):%n",
+        closeMs, driveWallNanos / 1e9, o.warmupSeconds > 0 ? " after " + o.warmupSeconds + " s of warm-up" : "");
     used.print(driveWallNanos);
     long undelivered = (started.get() - r.starts) + (ended.get() - r.ends);
     // One line for scripts/user-session-cpu.sh.
@@ -444,6 +453,7 @@ public final class UserSessionLoad {
     int open;
     int maxInFlight = AllStakConfig.DEFAULT_MAX_REQUESTS_IN_FLIGHT;
     boolean backendOnly;
+    int warmupSeconds;
     int port;
     String backendUrl;
 
@@ -461,14 +471,18 @@ public final class UserSessionLoad {
           case "--open": o.open = Integer.parseInt(args[++i]); break;
           case "--max-in-flight": o.maxInFlight = Integer.parseInt(args[++i]); break;
           case "--backend-only": o.backendOnly = true; break;
+          case "--warmup-seconds": o.warmupSeconds = Integer.parseInt(args[++i]); break;
           case "--port": o.port = Integer.parseInt(args[++i]); break;
           case "--backend-url": o.backendUrl = args[++i]; break;
           default: throw new IllegalArgumentException("unknown option " + a
               + " (expected --rate, --seconds, --latency-ms, --end-after-ms, --shutdown-timeout-ms, --no-sdk, --open, --max-in-flight, "
-              + "--backend-only, --port, --backend-url)");
+              + "--backend-only, --port, --backend-url, --warmup-seconds)");
         }
         if (o.rate <= 0 || o.seconds <= 0) {
           throw new IllegalArgumentException("--rate and --seconds must be positive");
+        }
+        if (o.warmupSeconds < 0 || o.warmupSeconds >= o.seconds) {
+          throw new IllegalArgumentException("--warmup-seconds must be at least 0 and less than --seconds");
         }
       }
       return o;
