@@ -14,8 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,8 +53,7 @@ public final class HttpTransport implements Transport {
    * Runs OkHttp's calls and the preparation. OkHttp's dispatcher caps concurrent calls, and so the
    * number of these threads; none exists until the first is needed.
    */
-  private final ThreadPoolExecutor callExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30,
-      TimeUnit.SECONDS, new SynchronousQueue<>(), new DaemonThreadFactory("http"));
+  private final CallExecutor callExecutor = new CallExecutor();
   /** Made on first send, on one of our threads: init pays no OkHttp, Okio or Jackson class loading. */
   private volatile OkHttpCalls lazyCalls;
   private final AtomicBoolean unauthorized = new AtomicBoolean();

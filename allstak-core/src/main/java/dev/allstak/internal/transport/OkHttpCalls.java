@@ -73,7 +73,7 @@ final class OkHttpCalls {
   /** Where the answer's {@code Retry-After} is kept (see {@link #hideRetryAfter}). */
   private static final String RETRY_AFTER = "X-AllStak-Retry-After";
 
-  private final ThreadPoolExecutor callExecutor;
+  private final CallExecutor callExecutor;
   private final OwnedPool pool;
   private final OkHttpClient client;
   private final String host;
@@ -81,7 +81,7 @@ final class OkHttpCalls {
   /** Parsed URLs by path; a few entries (see {@link #MAX_URLS}). */
   private final ConcurrentHashMap<String, HttpUrl> urls = new ConcurrentHashMap<>();
 
-  OkHttpCalls(AllStakConfig config, ThreadPoolExecutor callExecutor) {
+  OkHttpCalls(AllStakConfig config, CallExecutor callExecutor) {
     this.callExecutor = callExecutor;
     this.host = config.host();
     this.headers = new Headers.Builder()
@@ -186,20 +186,21 @@ final class OkHttpCalls {
   }
 
   /**
-   * Cancels every call, lets the cancelled calls end for at most {@code waitMillis}, then stops
-   * the connection pool.
+   * Cancels every call, lets the cancelled calls end for at most {@code waitMillis}, and stops the
+   * connection pool once the last has ended: now, or when a late one does.
    */
   void close(long waitMillis) {
     client.dispatcher().cancelAll();
     callExecutor.shutdown();
-    // A cancelled call may be handing its connection back: let it, before the pool stops, or the
-    // connection would restart a pool thread, idle for the keep-alive time. Cancelled, they end at once.
+    // A cancelled call may be handing its connection back: the pool stops after it, or the
+    // connection would restart a pool thread (or, the pool's runner stopped, throw on the call's
+    // thread). Cancelled, they end at once; on a starved machine, a little later.
     try {
       callExecutor.awaitTermination(Math.max(0, waitMillis), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    pool.shutdown();
+    callExecutor.whenTerminated(pool::shutdown);
   }
 
   /** What one call came to: a status (with its {@code Retry-After}), a failure, or no answer in time. */

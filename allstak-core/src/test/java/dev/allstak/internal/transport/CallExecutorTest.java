@@ -1,0 +1,49 @@
+package dev.allstak.internal.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.allstak.testing.Await;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class CallExecutorTest {
+  @Test
+  void aTaskWaitsForTheLastThreadToEndAndRunsOnce() throws InterruptedException {
+    CallExecutor executor = new CallExecutor();
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch running = new CountDownLatch(1);
+    executor.execute(() -> {
+      running.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    running.await();
+    executor.shutdown();
+    AtomicInteger runs = new AtomicInteger();
+
+    executor.whenTerminated(runs::incrementAndGet);
+    assertThat(runs).as("a call still running").hasValue(0);
+
+    release.countDown();
+    Await.until("the task ran", Duration.ofSeconds(5), () -> runs.get() == 1);
+    assertThat(executor.isTerminated()).isTrue();
+    assertThat(runs).hasValue(1);
+  }
+
+  @Test
+  void aTaskGivenAfterTerminationRunsAtOnce() throws InterruptedException {
+    CallExecutor executor = new CallExecutor();
+    executor.shutdown();
+    Await.until("terminated", Duration.ofSeconds(5), executor::isTerminated);
+    AtomicInteger runs = new AtomicInteger();
+
+    executor.whenTerminated(runs::incrementAndGet);
+
+    assertThat(runs).hasValue(1);
+  }
+}
