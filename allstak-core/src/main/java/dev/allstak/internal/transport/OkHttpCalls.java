@@ -4,14 +4,16 @@ import dev.allstak.AllStakConfig;
 import dev.allstak.internal.DaemonThreadFactory;
 import dev.allstak.internal.SdkInfo;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Callback;
@@ -42,8 +44,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every call is bounded by the caller's timeout, and nothing of it outlives that: when the
  * answer does not come in time, or its body has not come {@link #BODY_GRACE_NANOS} after the
  * status (or by the timeout, whichever is first), the call is cancelled, which closes its socket:
- * the {@code allstak-http} thread reading it is free at once and the call gives its dispatcher
- * slot back. A 2xx whose body stalls is still a 2xx.
+ * the {@code allstak-http} thread reading it is free at once and the call gives its slot back. A 2xx whose body stalls is still a 2xx.
  *
  * <p>Why not OkHttp's own read, write and call timeouts: Okio enforces them on its process-wide
  * "Okio Watchdog" thread, started from whichever thread first needs it and idle for a minute
@@ -64,8 +65,9 @@ final class OkHttpCalls {
    * Calls at once for the senders that wait for their answer (events, the application's session,
    * the store, the host's own end): each has at most one call in flight, and a cancelled call
    * leaves at once, so the limit is never what such a send waits for. Pipelined sends ({@link
-   * #postAsync}) are bounded by their own sender ({@code maxRequestsInFlight}) and get that many
-   * calls on top: a burst of them never takes these.
+   * #postAsync}) are bounded by their own sender ({@code maxRequestsInFlight}) and run on threads
+   * of their own on top: a burst of them never takes these. So the {@code allstak-http} threads
+   * number at most {@code MAX_CALLS + maxRequestsInFlight} (and the preparation's, at start).
    */
   static final int MAX_CALLS = 16;
   /** The most paths whose parsed URL is kept: the SDK posts to a handful. */
@@ -74,6 +76,8 @@ final class OkHttpCalls {
   private static final String RETRY_AFTER = "X-AllStak-Retry-After";
 
   private final CallExecutor callExecutor;
+  /** Calls the waiting senders may make at once ({@link #MAX_CALLS}). */
+  private final Semaphore waitingSenderCalls = new Semaphore(MAX_CALLS);
   private final OwnedPool pool;
   private final OkHttpClient client;
   private final String host;
@@ -91,9 +95,9 @@ final class OkHttpCalls {
     int maxCalls = MAX_CALLS + config.maxRequestsInFlight();
     // Idle connections kept alive: enough for every pipelined call, so a steady flow reuses them.
     this.pool = OwnedPool.create(new DaemonThreadFactory("http-pool"), maxCalls);
+    // Calls run by execute() on our threads (see run()); the dispatcher only keeps the running ones,
+    // for close() to cancel. Given our executor, it never makes one of its own.
     Dispatcher dispatcher = new Dispatcher(callExecutor);
-    dispatcher.setMaxRequests(maxCalls);
-    dispatcher.setMaxRequestsPerHost(maxCalls);
     this.client = new OkHttpClient.Builder()
         .dispatcher(dispatcher)
         .connectionPool(pool.pool)
@@ -145,9 +149,18 @@ final class OkHttpCalls {
    * call is over (or cancelled) when this returns. Never throws for network trouble.
    */
   Answer post(String path, byte[] json, long timeoutNanos) {
+    long start = System.nanoTime();
+    try {
+      if (!waitingSenderCalls.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
+        return Answer.TIMED_OUT;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Answer.TIMED_OUT;
+    }
     Exchange exchange = new Exchange(client.newCall(request(path, json)));
-    exchange.call.enqueue(exchange);
-    return exchange.await(timeoutNanos);
+    run(exchange.call, exchange, waitingSenderCalls);
+    return exchange.await(timeoutNanos - (System.nanoTime() - start));
   }
 
   /**
@@ -161,8 +174,53 @@ final class OkHttpCalls {
     AsyncExchange exchange = new AsyncExchange(client.newCall(request(path, json)), late, done,
         System.nanoTime() + timeoutNanos);
     late.add(exchange);
-    exchange.call.enqueue(exchange);
+    run(exchange.call, exchange, null);
     return exchange.call;
+  }
+
+  /**
+   * Runs {@code call} on an {@code allstak-http} thread and gives its outcome to {@code callback}
+   * there; then gives {@code slot} back, if any.
+   *
+   * <p>{@code execute()} on our thread, not OkHttp's {@code enqueue}: an enqueued call renames its
+   * thread to {@code "OkHttp <url>"} and back, which rebuilds the URL (a parse) and makes two
+   * system calls every time, and it goes through the dispatcher's queues and lock; at thousands of
+   * posts a second that was a good part of a call's CPU. The call is still OkHttp's to cancel
+   * ({@link #close} cancels every running call through the dispatcher).
+   */
+  private void run(Call call, Callback callback, Semaphore slot) {
+    try {
+      callExecutor.execute(() -> {
+        try {
+          Response response;
+          try {
+            response = call.execute();
+          } catch (IOException e) {
+            callback.onFailure(call, e);
+            return;
+          }
+          try {
+            callback.onResponse(call, response);
+          } catch (IOException e) {
+            // Ours read the body themselves and throw nothing.
+            response.close();
+          }
+        } catch (RuntimeException | LinkageError e) {
+          // What OkHttp's enqueue did: the caller hears of a failure, not of nothing.
+          callback.onFailure(call, new IOException("call failed: " + e, e));
+        } finally {
+          if (slot != null) {
+            slot.release();
+          }
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // Closed: as OkHttp's enqueue, the call fails.
+      if (slot != null) {
+        slot.release();
+      }
+      callback.onFailure(call, new InterruptedIOException("executor rejected"));
+    }
   }
 
   private Request request(String path, byte[] json) {

@@ -81,6 +81,43 @@ class HttpTransportThreadsTest {
   }
 
   @Test
+  void callsRunOnThreadsThatKeepTheSdksNameAndAreNotRenamedPerCall() throws Exception {
+    // OkHttp's enqueue renames its thread to "OkHttp <url>" for each call: a URL rebuilt and two
+    // system calls per post, and a thread dump that hides whose thread it is.
+    java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+    List<String> namesDuringCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    server.setDispatcher(new okhttp3.mockwebserver.Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        answer.await(5, TimeUnit.SECONDS);
+        return new MockResponse().setResponseCode(202);
+      }
+    });
+    HttpTransport t = transport();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(2);
+    t.sendAsync("/x", body(), inSeconds(10), o -> done.countDown());
+    Thread waiting = new Thread(() -> {
+      t.send("/y", body(), inSeconds(10), null);
+      done.countDown();
+    });
+    waiting.start();
+    dev.allstak.testing.Await.until("both calls waiting for their answer", Duration.ofSeconds(5),
+        () -> server.getRequestCount() == 2);
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      for (StackTraceElement frame : thread.getStackTrace()) {
+        if (frame.getClassName().startsWith("okhttp3.internal.http1")) {
+          namesDuringCalls.add(thread.getName());
+          break;
+        }
+      }
+    }
+    answer.countDown();
+    assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(namesDuringCalls).hasSize(2).allMatch(name -> name.startsWith("allstak-http"));
+  }
+
+  @Test
   void interruptedCallerGivesUpAtOnceAndKeepsItsInterruptFlag() throws Exception {
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
     HttpTransport t = transport();
