@@ -7,8 +7,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The {@code allstak-http} threads that run OkHttp's calls: made when needed (OkHttp's dispatcher
- * caps how many), ended after 30 s idle. Not public API.
+ * The {@code allstak-http} threads that run OkHttp's calls: made when needed, ended after 30 s
+ * idle, at most {@code maxThreads}. Not public API.
+ *
+ * <p>The senders bound their calls ({@code MAX_CALLS} for the waiting ones, {@code
+ * maxRequestsInFlight} for the pipelined), but a thread counts as busy until it is back waiting
+ * for work, a moment after its call gave its slot back: on a starved machine, a steady flow then
+ * made a new thread for many calls (534 in one 25 s run). The cap stops that; a call it refuses
+ * fails as a transient failure and is retried.
  *
  * <p>{@link #whenTerminated} runs a task once the last thread has ended: the connection pool is
  * stopped then, not while a call that outlived {@code close}'s wait (on a starved machine) is still
@@ -19,8 +25,8 @@ final class CallExecutor extends ThreadPoolExecutor {
   private static final Runnable DONE = () -> {};
   private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
 
-  CallExecutor() {
-    super(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), new DaemonThreadFactory("http"));
+  CallExecutor(int maxThreads) {
+    super(0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), new DaemonThreadFactory("http"));
   }
 
   /** Runs {@code task} once, when this executor has terminated: now, if it has. */

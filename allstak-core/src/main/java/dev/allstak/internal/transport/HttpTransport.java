@@ -53,7 +53,7 @@ public final class HttpTransport implements Transport {
    * Runs OkHttp's calls and the preparation. OkHttp's dispatcher caps concurrent calls, and so the
    * number of these threads; none exists until the first is needed.
    */
-  private final CallExecutor callExecutor = new CallExecutor();
+  private final CallExecutor callExecutor;
   /** Made on first send, on one of our threads: init pays no OkHttp, Okio or Jackson class loading. */
   private volatile OkHttpCalls lazyCalls;
   private final AtomicBoolean unauthorized = new AtomicBoolean();
@@ -74,6 +74,7 @@ public final class HttpTransport implements Transport {
     this.clock = clock;
     this.reachability = new Reachability(clock);
     this.attemptTimeoutNanos = config.connectTimeout().toNanos() + config.readTimeout().toNanos();
+    this.callExecutor = new CallExecutor(OkHttpCalls.maxThreads(config));
   }
 
   /** The HTTP machinery, made on first use; null once closed. */

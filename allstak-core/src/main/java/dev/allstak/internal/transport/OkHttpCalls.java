@@ -70,6 +70,15 @@ final class OkHttpCalls {
    * number at most {@code MAX_CALLS + maxRequestsInFlight} (and the preparation's, at start).
    */
   static final int MAX_CALLS = 16;
+  /**
+   * The most {@code allstak-http} threads: a call for every waiting sender's slot and every
+   * pipelined post, and as many again of the waiting senders' for the moment a thread takes to be
+   * back waiting for work after its call (see {@link CallExecutor}).
+   */
+  static int maxThreads(AllStakConfig config) {
+    return 2 * MAX_CALLS + config.maxRequestsInFlight();
+  }
+
   /** The most paths whose parsed URL is kept: the SDK posts to a handful. */
   private static final int MAX_URLS = 16;
   /** Where the answer's {@code Retry-After} is kept (see {@link #hideRetryAfter}). */
@@ -215,11 +224,12 @@ final class OkHttpCalls {
         }
       });
     } catch (RejectedExecutionException e) {
-      // Closed: as OkHttp's enqueue, the call fails.
+      // Closed (as OkHttp's enqueue, the call fails), or every thread busy: a transient failure.
       if (slot != null) {
         slot.release();
       }
-      callback.onFailure(call, new InterruptedIOException("executor rejected"));
+      callback.onFailure(call, callExecutor.isShutdown() ? new InterruptedIOException("executor rejected")
+          : new IOException("all " + callExecutor.getMaximumPoolSize() + " allstak-http threads busy"));
     }
   }
 
