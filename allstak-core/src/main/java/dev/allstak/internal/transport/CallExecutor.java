@@ -7,8 +7,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The {@code allstak-http} threads that run OkHttp's calls: made when needed, ended after 30 s
- * idle, at most {@code maxThreads}. Not public API.
+ * Threads that run OkHttp's calls ({@code allstak-http} for the senders that wait, {@code
+ * allstak-http-async} for the pipelined posts): made when needed, ended after 30 s idle, at most
+ * {@code maxThreads}. Not public API.
  *
  * <p>The senders bound their calls ({@code MAX_CALLS} for the waiting ones, {@code
  * maxRequestsInFlight} for the pipelined), but a thread counts as busy until it is back waiting
@@ -25,8 +26,9 @@ final class CallExecutor extends ThreadPoolExecutor {
   private static final Runnable DONE = () -> {};
   private final AtomicReference<Runnable> onTerminated = new AtomicReference<>();
 
-  CallExecutor(int maxThreads) {
-    super(0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), new DaemonThreadFactory("http"));
+  /** Threads named {@code allstak-<role>}, at most {@code maxThreads}. */
+  CallExecutor(String role, int maxThreads) {
+    super(0, maxThreads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), new DaemonThreadFactory(role));
   }
 
   /** Runs {@code task} once, when this executor has terminated: now, if it has. */

@@ -32,12 +32,16 @@ import org.slf4j.LoggerFactory;
  * threads and is bounded by {@code connectTimeout + readTimeout} and by what is left of the
  * caller's deadline, so no DNS lookup, TLS handshake or stalled body holds a caller past it.
  *
- * <p>{@link #sendAsync} pipelines: each attempt is an OkHttp call enqueued without waiting, its
- * answer handled on the {@code allstak-http} thread that read it, and the wait before the next
- * attempt is a task on the one {@code allstak-http-timer} thread (which also cancels late calls,
- * {@link LateCalls}), so no thread is held per send but the {@code allstak-http} thread of each
- * call in flight: OkHttp's HTTP/1.1 reads an answer with a blocking read. {@link #close} gives every pipelined send still under way its
- * outcome ({@link Outcome#FAILED} unless its status came).
+ * <p>{@link #sendAsync} pipelines: each attempt is an OkHttp call handed to an {@code
+ * allstak-http-async} thread without waiting, its answer handled on that thread, and the wait
+ * before the next attempt is a task on the one {@code allstak-http-timer} thread (which also
+ * cancels late calls, {@link LateCalls}). So no thread waits for a send, but each call in flight
+ * holds its thread: OkHttp's HTTP/1.1 reads an answer with a blocking read, and HTTP/2 (one
+ * connection, one reader) is off (see {@link OkHttpCalls}). These threads are bounded ({@link
+ * CallExecutor}), made when needed, ended when idle, and apart from the {@code allstak-http}
+ * threads of the senders that wait ({@link #send}): a burst of pipelined posts never takes theirs.
+ * {@link #close} gives every pipelined send still under way its outcome ({@link Outcome#FAILED}
+ * unless its status came).
  */
 public final class HttpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
@@ -74,7 +78,7 @@ public final class HttpTransport implements Transport {
     this.clock = clock;
     this.reachability = new Reachability(clock);
     this.attemptTimeoutNanos = config.connectTimeout().toNanos() + config.readTimeout().toNanos();
-    this.callExecutor = new CallExecutor(OkHttpCalls.maxThreads(config));
+    this.callExecutor = new CallExecutor("http", OkHttpCalls.MAX_WAITING_SENDER_THREADS);
   }
 
   /** The HTTP machinery, made on first use; null once closed. */

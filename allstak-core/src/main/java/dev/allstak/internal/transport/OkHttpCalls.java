@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every call is bounded by the caller's timeout, and nothing of it outlives that: when the
  * answer does not come in time, or its body has not come {@link #BODY_GRACE_NANOS} after the
  * status (or by the timeout, whichever is first), the call is cancelled, which closes its socket:
- * the {@code allstak-http} thread reading it is free at once and the call gives its slot back. A 2xx whose body stalls is still a 2xx.
+ * the {@code allstak-http} thread reading it is free at once and the call gives its slot back. A
+ * 2xx whose body stalls is still a 2xx.
  *
  * <p>Why not OkHttp's own read, write and call timeouts: Okio enforces them on its process-wide
  * "Okio Watchdog" thread, started from whichever thread first needs it and idle for a minute
@@ -71,13 +73,12 @@ final class OkHttpCalls {
    */
   static final int MAX_CALLS = 16;
   /**
-   * The most {@code allstak-http} threads: a call for every waiting sender's slot and every
-   * pipelined post, and as many again of the waiting senders' for the moment a thread takes to be
-   * back waiting for work after its call (see {@link CallExecutor}).
+   * The most {@code allstak-http} threads of the waiting senders: one per slot, and as many again
+   * for the moment a thread takes to be back waiting for work after its call (see {@link
+   * CallExecutor}). The pipelined posts have {@code maxRequestsInFlight} plus that margin of their
+   * own, {@code allstak-http-async}: a burst of them never takes a thread of these.
    */
-  static int maxThreads(AllStakConfig config) {
-    return 2 * MAX_CALLS + config.maxRequestsInFlight();
-  }
+  static final int MAX_WAITING_SENDER_THREADS = 2 * MAX_CALLS;
 
   /** The most paths whose parsed URL is kept: the SDK posts to a handful. */
   private static final int MAX_URLS = 16;
@@ -85,6 +86,8 @@ final class OkHttpCalls {
   private static final String RETRY_AFTER = "X-AllStak-Retry-After";
 
   private final CallExecutor callExecutor;
+  /** The pipelined posts' threads. */
+  private final CallExecutor asyncExecutor;
   /** Calls the waiting senders may make at once ({@link #MAX_CALLS}). */
   private final Semaphore waitingSenderCalls = new Semaphore(MAX_CALLS);
   private final OwnedPool pool;
@@ -96,6 +99,7 @@ final class OkHttpCalls {
 
   OkHttpCalls(AllStakConfig config, CallExecutor callExecutor) {
     this.callExecutor = callExecutor;
+    this.asyncExecutor = new CallExecutor("http-async", config.maxRequestsInFlight() + MAX_CALLS);
     this.host = config.host();
     this.headers = new Headers.Builder()
         .add("X-AllStak-Key", config.apiKey())
@@ -168,7 +172,7 @@ final class OkHttpCalls {
       return Answer.TIMED_OUT;
     }
     Exchange exchange = new Exchange(client.newCall(request(path, json)));
-    run(exchange.call, exchange, waitingSenderCalls);
+    run(callExecutor, exchange.call, exchange, waitingSenderCalls);
     return exchange.await(timeoutNanos - (System.nanoTime() - start));
   }
 
@@ -183,7 +187,7 @@ final class OkHttpCalls {
     AsyncExchange exchange = new AsyncExchange(client.newCall(request(path, json)), late, done,
         System.nanoTime() + timeoutNanos);
     late.add(exchange);
-    run(exchange.call, exchange, null);
+    run(asyncExecutor, exchange.call, exchange, null);
     return exchange.call;
   }
 
@@ -197,9 +201,9 @@ final class OkHttpCalls {
    * posts a second that was a good part of a call's CPU. The call is still OkHttp's to cancel
    * ({@link #close} cancels every running call through the dispatcher).
    */
-  private void run(Call call, Callback callback, Semaphore slot) {
+  private static void run(CallExecutor executor, Call call, Callback callback, Semaphore slot) {
     try {
-      callExecutor.execute(() -> {
+      executor.execute(() -> {
         try {
           Response response;
           try {
@@ -228,8 +232,8 @@ final class OkHttpCalls {
       if (slot != null) {
         slot.release();
       }
-      callback.onFailure(call, callExecutor.isShutdown() ? new InterruptedIOException("executor rejected")
-          : new IOException("all " + callExecutor.getMaximumPoolSize() + " allstak-http threads busy"));
+      callback.onFailure(call, executor.isShutdown() ? new InterruptedIOException("executor rejected")
+          : new IOException("all " + executor.getMaximumPoolSize() + " threads for these calls busy"));
     }
   }
 
@@ -260,15 +264,25 @@ final class OkHttpCalls {
   void close(long waitMillis) {
     client.dispatcher().cancelAll();
     callExecutor.shutdown();
+    asyncExecutor.shutdown();
     // A cancelled call may be handing its connection back: the pool stops after it, or the
     // connection would restart a pool thread (or, the pool's runner stopped, throw on the call's
     // thread). Cancelled, they end at once; on a starved machine, a little later.
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitMillis));
     try {
-      callExecutor.awaitTermination(Math.max(0, waitMillis), TimeUnit.MILLISECONDS);
+      callExecutor.awaitTermination(until - System.nanoTime(), TimeUnit.NANOSECONDS);
+      asyncExecutor.awaitTermination(until - System.nanoTime(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    callExecutor.whenTerminated(pool::shutdown);
+    AtomicInteger running = new AtomicInteger(2);
+    Runnable lastStopsThePool = () -> {
+      if (running.decrementAndGet() == 0) {
+        pool.shutdown();
+      }
+    };
+    callExecutor.whenTerminated(lastStopsThePool);
+    asyncExecutor.whenTerminated(lastStopsThePool);
   }
 
   /** What one call came to: a status (with its {@code Retry-After}), a failure, or no answer in time. */

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class CallExecutorTest {
   @Test
   void aTaskWaitsForTheLastThreadToEndAndRunsOnce() throws InterruptedException {
-    CallExecutor executor = new CallExecutor(4);
+    CallExecutor executor = new CallExecutor("test-calls", 4);
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch running = new CountDownLatch(1);
     executor.execute(() -> {
@@ -39,7 +39,7 @@ class CallExecutorTest {
 
   @Test
   void neverMakesMoreThreadsThanItsCap() throws InterruptedException {
-    CallExecutor executor = new CallExecutor(2);
+    CallExecutor executor = new CallExecutor("test-calls", 2);
     CountDownLatch release = new CountDownLatch(1);
     Runnable blocked = () -> {
       try {
@@ -59,7 +59,7 @@ class CallExecutorTest {
 
   @Test
   void aTaskGivenAfterTerminationRunsAtOnce() throws InterruptedException {
-    CallExecutor executor = new CallExecutor(4);
+    CallExecutor executor = new CallExecutor("test-calls", 4);
     executor.shutdown();
     Await.until("terminated", Duration.ofSeconds(5), executor::isTerminated);
     AtomicInteger runs = new AtomicInteger();

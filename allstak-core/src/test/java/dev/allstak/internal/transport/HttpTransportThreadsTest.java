@@ -118,6 +118,43 @@ class HttpTransportThreadsTest {
   }
 
   @Test
+  void aSenderThatWaitsGetsAThreadWhileEveryPipelinedThreadIsBusy() throws Exception {
+    java.util.concurrent.CountDownLatch stall = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger stalled = new java.util.concurrent.atomic.AtomicInteger();
+    server.setDispatcher(new okhttp3.mockwebserver.Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        if (request.getPath().equals("/stall")) {
+          stalled.incrementAndGet();
+          stall.await(20, TimeUnit.SECONDS);
+        }
+        return new MockResponse().setResponseCode(202);
+      }
+    });
+    AllStakConfig config = AllStakConfig.builder()
+        .apiKey("ask_test_secret")
+        .host(server.url("/").toString())
+        .maxRequestsInFlight(1)
+        .build();
+    transport = new HttpTransport(config, Clock.SYSTEM);
+    // More pipelined posts than all the transport's threads together would take, shared.
+    int posts = 2 * OkHttpCalls.MAX_WAITING_SENDER_THREADS + 10;
+    for (int i = 0; i < posts; i++) {
+      transport.sendAsync("/stall", body(), inSeconds(20), o -> { });
+    }
+    int asyncThreads = 1 + OkHttpCalls.MAX_CALLS;
+    dev.allstak.testing.Await.until("every pipelined thread stalled", Duration.ofSeconds(10),
+        () -> stalled.get() >= asyncThreads);
+
+    try {
+      assertThat(transport.send("/end", body(), inSeconds(3), null)).isEqualTo(Outcome.DELIVERED);
+      assertThat(stalled.get()).as("pipelined calls at once").isEqualTo(asyncThreads);
+    } finally {
+      stall.countDown();
+    }
+  }
+
+  @Test
   void interruptedCallerGivesUpAtOnceAndKeepsItsInterruptFlag() throws Exception {
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
     HttpTransport t = transport();
