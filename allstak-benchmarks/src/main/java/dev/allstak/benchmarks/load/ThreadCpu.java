@@ -45,6 +45,9 @@ final class ThreadCpu {
     long sys0;
     long user;
     long sys;
+    /** Voluntary context switches (the thread blocked: a futex, a socket read) at the first and the last. */
+    long switches0 = -1;
+    long switches;
   }
 
   private final Map<Integer, Sample> threads = new HashMap<>();
@@ -91,6 +94,10 @@ final class ThreadCpu {
         s.name = stat.substring(open + 1, close);
         s.user = Long.parseLong(f[11]);
         s.sys = Long.parseLong(f[12]);
+        s.switches = voluntarySwitches(task);
+        if (s.switches0 < 0) {
+          s.switches0 = first ? s.switches : 0;
+        }
         if (s.user0 < 0) {
           // A thread seen first in a later sample started during the run: all of its time counts.
           s.user0 = first ? s.user : 0;
@@ -100,6 +107,19 @@ final class ThreadCpu {
     } catch (IOException | RuntimeException e) {
       // Not Linux, or /proc unreadable: the totals stay zero.
     }
+  }
+
+  private static long voluntarySwitches(Path task) {
+    try {
+      for (String line : Files.readAllLines(task.resolve("status"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("voluntary_ctxt_switches:")) {
+          return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // ended meanwhile
+    }
+    return 0;
   }
 
   void stop() {
@@ -120,6 +140,9 @@ final class ThreadCpu {
       long sys = (s.sys - s.sys0) * TICK_NANOS;
       t.user.merge(g, user, Long::sum);
       t.sys.merge(g, sys, Long::sum);
+      if (g == Group.SDK) {
+        t.sdkSwitches += s.switches - s.switches0;
+      }
       if (g == Group.SDK || g == Group.JVM) {
         // allstak-http-12 and OkHttp http://1... are one role: the HTTP threads.
         String role = s.name.startsWith("OkHttp") ? "allstak-http" : g == Group.JVM ? jvmRole(s.name)
@@ -170,6 +193,8 @@ final class ThreadCpu {
   static final class Totals {
     long process;
     long processSys;
+    /** Voluntary context switches of the SDK's threads: how often one blocked (and was woken). */
+    long sdkSwitches;
     final Map<Group, Long> user = new EnumMap<>(Group.class);
     final Map<Group, Long> sys = new EnumMap<>(Group.class);
     final Map<String, long[]> sdkRoles = new TreeMap<>();

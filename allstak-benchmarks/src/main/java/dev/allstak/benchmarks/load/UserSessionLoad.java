@@ -156,11 +156,13 @@ public final class UserSessionLoad {
         }, o.endAfterMs, TimeUnit.MILLISECONDS);
       }
     }, 0, 1, TimeUnit.MILLISECONDS);
+    long openedBeforeCpu = 0;
     if (o.warmupSeconds > 0) {
       // The JIT compiles the SDK's code in the first seconds: the steady state is measured after.
       Thread.sleep(TimeUnit.SECONDS.toMillis(o.warmupSeconds));
       cpu = ThreadCpu.start();
       cpuFrom = System.nanoTime();
+      openedBeforeCpu = Math.min(total, opened.get());
     }
     while (ended.get() < total) {
       Thread.sleep(10);
@@ -205,12 +207,18 @@ public final class UserSessionLoad {
     System.out.printf(Locale.ROOT, "close %d ms; CPU over %.1f s of driving%s, %% of one core (user + sys):%n",
         closeMs, driveWallNanos / 1e9, o.warmupSeconds > 0 ? " after " + o.warmupSeconds + " s of warm-up" : "");
     used.print(driveWallNanos);
+    // The posts of the sessions opened while CPU was counted (all, without warm-up), as delivered.
+    long posts = Math.round((r.starts + r.ends) * (double) (total - openedBeforeCpu) / total);
+    System.out.printf(Locale.ROOT, "SDK threads: %d voluntary context switches, %.1f per post delivered; "
+            + "%.0f us of CPU per post delivered%n", used.sdkSwitches, posts == 0 ? 0.0 : (double) used.sdkSwitches / posts,
+        posts == 0 ? 0.0 : used.of(ThreadCpu.Group.SDK) / 1e3 / posts);
     long undelivered = (started.get() - r.starts) + (ended.get() - r.ends);
     // One line for scripts/user-session-cpu.sh.
     System.out.printf(Locale.ROOT, "RESULT sdk=%s process=%.1f sdkThreads=%.1f jvm=%.1f undelivered=%d wrong=%d "
-            + "doubles=%d closeMs=%d%n", o.noSdk ? "no" : "yes", used.percent(used.process, driveWallNanos),
+            + "doubles=%d closeMs=%d switchesPerPost=%.2f%n", o.noSdk ? "no" : "yes", used.percent(used.process, driveWallNanos),
         used.percent(used.of(ThreadCpu.Group.SDK), driveWallNanos), used.percent(used.of(ThreadCpu.Group.JVM), driveWallNanos),
-        undelivered, r.wrongStatus, r.doubleStarts + r.doubleEnds, closeMs);
+        undelivered, r.wrongStatus, r.doubleStarts + r.doubleEnds, closeMs,
+        posts == 0 ? 0.0 : (double) used.sdkSwitches / posts);
   }
 
   private static void measureHeap(Options o, Backend backend) throws Exception {
