@@ -107,8 +107,11 @@ public final class UserSessionLoad {
         .enableUncaughtExceptionHandler(false)
         .cacheDir(cache)
         .shutdownTimeout(Duration.ofMillis(o.shutdownTimeoutMs))
-        .maxRequestsInFlight(o.maxInFlight)
         .build();
+    if (o.maxInFlight != null) {
+      config = config.toBuilder().maxRequestsInFlight(o.maxInFlight).build();
+    }
+    o.maxInFlightUsed = config.maxRequestsInFlight();
     return AllStak.init(config);
   }
 
@@ -183,7 +186,7 @@ public final class UserSessionLoad {
     Report r = backend.report(expected);
     System.out.printf(Locale.ROOT, "%nuser sessions: %d/s for %d s, backend latency %d ms, end after %d ms, "
             + "maxRequestsInFlight %d, %s, backend %s%n",
-        o.rate, o.seconds, o.latencyMs, o.endAfterMs, o.maxInFlight, o.noSdk ? "NO SDK (baseline)" : "SDK",
+        o.rate, o.seconds, o.latencyMs, o.endAfterMs, o.maxInFlightUsed, o.noSdk ? "NO SDK (baseline)" : "SDK",
         o.backendUrl != null ? "in another process" : "in this process");
     System.out.println("| | sent by the app | reached the backend |");
     System.out.println("|---|---|---|");
@@ -459,7 +462,9 @@ public final class UserSessionLoad {
     long shutdownTimeoutMs = 2000;
     boolean noSdk;
     int open;
-    int maxInFlight = AllStakConfig.DEFAULT_MAX_REQUESTS_IN_FLIGHT;
+    /** Null: the SDK's default (read from the built config, not a constant compiled in here). */
+    Integer maxInFlight;
+    int maxInFlightUsed;
     boolean backendOnly;
     int warmupSeconds;
     int port;

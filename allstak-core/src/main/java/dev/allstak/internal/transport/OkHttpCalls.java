@@ -75,10 +75,20 @@ final class OkHttpCalls {
   /**
    * The most {@code allstak-http} threads of the waiting senders: one per slot, and as many again
    * for the moment a thread takes to be back waiting for work after its call (see {@link
-   * CallExecutor}). The pipelined posts have {@code maxRequestsInFlight} plus that margin of their
-   * own, {@code allstak-http-async}: a burst of them never takes a thread of these.
+   * CallExecutor}). The pipelined posts have threads of their own ({@link #maxAsyncThreads}, {@code
+   * allstak-http-async}): a burst of them never takes a thread of these.
    */
   static final int MAX_WAITING_SENDER_THREADS = 2 * MAX_CALLS;
+
+  /**
+   * The most {@code allstak-http-async} threads: one per post in flight, and half as many again
+   * (at least {@link #MAX_CALLS}) for the threads still finishing a call whose slot is back. A
+   * call refused for want of one is a transient failure, retried after a backoff while holding its
+   * slot: at {@code maxRequestsInFlight + 16} a starved machine reached the cap in load runs.
+   */
+  static int maxAsyncThreads(int maxRequestsInFlight) {
+    return maxRequestsInFlight + Math.max(MAX_CALLS, maxRequestsInFlight / 2);
+  }
 
   /** The most paths whose parsed URL is kept: the SDK posts to a handful. */
   private static final int MAX_URLS = 16;
@@ -99,7 +109,7 @@ final class OkHttpCalls {
 
   OkHttpCalls(AllStakConfig config, CallExecutor callExecutor) {
     this.callExecutor = callExecutor;
-    this.asyncExecutor = new CallExecutor("http-async", config.maxRequestsInFlight() + MAX_CALLS);
+    this.asyncExecutor = new CallExecutor("http-async", maxAsyncThreads(config.maxRequestsInFlight()));
     this.host = config.host();
     this.headers = new Headers.Builder()
         .add("X-AllStak-Key", config.apiKey())

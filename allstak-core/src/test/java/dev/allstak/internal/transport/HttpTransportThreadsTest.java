@@ -142,7 +142,7 @@ class HttpTransportThreadsTest {
     for (int i = 0; i < posts; i++) {
       transport.sendAsync("/stall", body(), inSeconds(20), o -> { });
     }
-    int asyncThreads = 1 + OkHttpCalls.MAX_CALLS;
+    int asyncThreads = OkHttpCalls.maxAsyncThreads(1);
     dev.allstak.testing.Await.until("every pipelined thread stalled", Duration.ofSeconds(10),
         () -> stalled.get() >= asyncThreads);
 
