@@ -53,6 +53,19 @@ final class LateCalls {
     inFlight.remove(call);
   }
 
+  /** How soon {@link #soon} runs its task. */
+  static final long SOON_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  /** Runs {@code task} on the timer in {@link #SOON_NANOS}; false when the timer is stopped. */
+  boolean soon(Runnable task) {
+    try {
+      timer.schedule(task, SOON_NANOS, TimeUnit.NANOSECONDS);
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
+    }
+  }
+
   /** Calls being watched (tests). */
   int size() {
     return inFlight.size();

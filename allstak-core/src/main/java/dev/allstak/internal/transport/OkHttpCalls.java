@@ -197,8 +197,24 @@ final class OkHttpCalls {
     AsyncExchange exchange = new AsyncExchange(client.newCall(request(path, json)), late, done,
         System.nanoTime() + timeoutNanos);
     late.add(exchange);
-    run(asyncExecutor, exchange.call, exchange, null);
+    runPipelined(exchange, late);
     return exchange.call;
+  }
+
+  /**
+   * Runs a pipelined call; when every {@code allstak-http-async} thread is taken (threads still
+   * finishing calls whose slots are back, on a starved machine), tries again on {@code late}'s
+   * timer a moment later instead of failing the attempt: no backoff, no retry, and the call's
+   * deadline still holds (a call that never gets a thread is expired, and cancelled).
+   */
+  private void runPipelined(AsyncExchange exchange, LateCalls late) {
+    try {
+      asyncExecutor.execute(() -> execute(exchange.call, exchange, null));
+    } catch (RejectedExecutionException e) {
+      if (asyncExecutor.isShutdown() || exchange.finished() || !late.soon(() -> runPipelined(exchange, late))) {
+        exchange.onFailure(exchange.call, new InterruptedIOException("executor rejected"));
+      }
+    }
   }
 
   /**
@@ -213,32 +229,10 @@ final class OkHttpCalls {
    */
   private static void run(CallExecutor executor, Call call, Callback callback, Semaphore slot) {
     try {
-      executor.execute(() -> {
-        try {
-          Response response;
-          try {
-            response = call.execute();
-          } catch (IOException e) {
-            callback.onFailure(call, e);
-            return;
-          }
-          try {
-            callback.onResponse(call, response);
-          } catch (IOException e) {
-            // Ours read the body themselves and throw nothing.
-            response.close();
-          }
-        } catch (RuntimeException | LinkageError e) {
-          // What OkHttp's enqueue did: the caller hears of a failure, not of nothing.
-          callback.onFailure(call, new IOException("call failed: " + e, e));
-        } finally {
-          if (slot != null) {
-            slot.release();
-          }
-        }
-      });
+      executor.execute(() -> execute(call, callback, slot));
     } catch (RejectedExecutionException e) {
-      // Closed (as OkHttp's enqueue, the call fails), or every thread busy: a transient failure.
+      // Closed (as OkHttp's enqueue, the call fails), or every thread busy: a transient failure
+      // (a waiting sender has 32 threads for its 16 slots: not seen).
       if (slot != null) {
         slot.release();
       }
@@ -265,6 +259,32 @@ final class OkHttpCalls {
       }
     }
     return url;
+  }
+
+  /** On a call thread: runs {@code call}, gives its outcome to {@code callback}, then {@code slot} back. */
+  private static void execute(Call call, Callback callback, Semaphore slot) {
+    try {
+      Response response;
+      try {
+        response = call.execute();
+      } catch (IOException e) {
+        callback.onFailure(call, e);
+        return;
+      }
+      try {
+        callback.onResponse(call, response);
+      } catch (IOException e) {
+        // Ours read the body themselves and throw nothing.
+        response.close();
+      }
+    } catch (RuntimeException | LinkageError e) {
+      // What OkHttp's enqueue did: the caller hears of a failure, not of nothing.
+      callback.onFailure(call, new IOException("call failed: " + e, e));
+    } finally {
+      if (slot != null) {
+        slot.release();
+      }
+    }
   }
 
   /**
@@ -431,6 +451,10 @@ final class OkHttpCalls {
     @Override
     public void onFailure(Call call, IOException e) {
       finish(new Answer(-1, null, e));
+    }
+
+    boolean finished() {
+      return finished.get();
     }
 
     private void finish(Answer a) {

@@ -139,8 +139,9 @@ class HttpTransportThreadsTest {
     transport = new HttpTransport(config, Clock.SYSTEM);
     // More pipelined posts than all the transport's threads together would take, shared.
     int posts = 2 * OkHttpCalls.MAX_WAITING_SENDER_THREADS + 10;
+    List<Outcome> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
     for (int i = 0; i < posts; i++) {
-      transport.sendAsync("/stall", body(), inSeconds(20), o -> { });
+      transport.sendAsync("/stall", body(), inSeconds(20), outcomes::add);
     }
     int asyncThreads = OkHttpCalls.maxAsyncThreads(1);
     dev.allstak.testing.Await.until("every pipelined thread stalled", Duration.ofSeconds(10),
@@ -152,6 +153,11 @@ class HttpTransportThreadsTest {
     } finally {
       stall.countDown();
     }
+    // The posts that found no thread waited for one: delivered, none of them failed or retried.
+    dev.allstak.testing.Await.until("every pipelined post settled", Duration.ofSeconds(10),
+        () -> outcomes.size() == posts);
+    assertThat(outcomes).containsOnly(Outcome.DELIVERED);
+    assertThat(transport.retries()).isZero();
   }
 
   @Test
