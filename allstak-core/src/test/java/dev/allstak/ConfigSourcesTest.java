@@ -252,7 +252,7 @@ class ConfigSourcesTest {
     AllStakConfig config = b.apiKey("ask_test_k").inAppPackages(Arrays.asList("com.acme.")).build();
     assertThat(config.inAppPackages()).containsExactly("com.acme");
     assertThat(config.maxQueueSize()).isEqualTo(100);
-    assertThat(config.maxRequestsInFlight()).isEqualTo(32);
+    assertThat(config.maxRequestsInFlight()).isEqualTo(128);
     assertThat(config.sendDefaultPii()).isFalse();
     assertThat(config.enableUncaughtExceptionHandler()).isTrue();
     assertThat(config.beforeSend()).isNull();

@@ -39,6 +39,18 @@ class ReadmeConfigurationTest {
   }
 
   @Test
+  void maxRequestsInFlightHasTheDefaultAndBoundsOfTheCodeInTheTableAndTheUserSessionSection() throws IOException {
+    int def = AllStakConfig.DEFAULT_MAX_REQUESTS_IN_FLIGHT;
+    assertThat(AllStakConfig.builder().apiKey("ask_test_x").build().maxRequestsInFlight()).isEqualTo(def);
+    assertThat(section("## Configuration")).as("the maxRequestsInFlight row")
+        .anyMatch(row -> row.startsWith("| `maxRequestsInFlight` |")
+            && row.contains("| `" + def + "` (1 to " + AllStakConfig.MAX_REQUESTS_IN_FLIGHT_LIMIT + ")")
+            && row.contains("`" + def + " * 1000 / latency-ms`"));
+    assertThat(String.join("\n", Files.readAllLines(readme(), StandardCharsets.UTF_8)))
+        .contains("at most `maxRequestsInFlight` (" + def + ") at once");
+  }
+
+  @Test
   void theCrashSafeTableNamesTheSameVariablesAndProperties() throws IOException {
     List<String> table = section("## Crash-safe sessions");
     for (Option option : Option.values()) {

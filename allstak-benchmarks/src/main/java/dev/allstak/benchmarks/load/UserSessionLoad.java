@@ -43,10 +43,21 @@ import java.util.regex.Pattern;
  * <pre>
  *   scripts/user-session-load.sh [--rate N/s] [--seconds N] [--latency-ms N] [--end-after-ms N]
  *                                [--shutdown-timeout-ms N] [--no-sdk] [--open N] [--max-in-flight N]
+ *                                [--backend-only [--port N] | --backend-url URL] [--warmup-seconds N]
  * </pre>
  *
  * <p>{@code --open N} measures memory instead: heap after N open user sessions minus heap before.
- * {@code --no-sdk} runs the same driver against a client that does nothing, for the CPU baseline.
+ * {@code --no-sdk} runs the same driver without a client, for the CPU baseline. {@code
+ * --backend-only} runs just the backend (latency {@code --latency-ms}, port {@code --port}) until
+ * killed, and {@code --backend-url} drives an application against it from another process: the
+ * application process's CPU with the SDK minus without it is then the SDK's cost, with no backend in
+ * either ({@code scripts/user-session-cpu.sh} does that). CPU is read per thread from {@code
+ * /proc/self/task} (user + sys, sampled, so threads that end during the run count too) and grouped
+ * by thread name: the SDK's ({@code allstak-*}, and {@code OkHttp *}, the name OkHttp gives an
+ * {@code allstak-http} thread while it runs a call), the JVM's (GC, JIT), the driver's and the
+ * in-process backend's ({@code load-backend}, {@code HTTP-Dispatcher}: the JDK's server, no OkHttp code).
+ * {@code --warmup-seconds N} starts counting CPU after N seconds of driving (the JIT's compiling of
+ * the first seconds is then left out: the steady state).
  */
 public final class UserSessionLoad {
   private static final Pattern SESSION_ID = Pattern.compile("\"sessionId\"\\s*:\\s*\"([^\"]+)\"");
@@ -56,7 +67,15 @@ public final class UserSessionLoad {
 
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
-    try (Backend backend = new Backend(o.latencyMs)) {
+    if (o.backendOnly) {
+      serveOnly(o);
+      return;
+    }
+    if (o.backendUrl != null) {
+      drive(o, new RemoteBackend(o.backendUrl));
+      System.exit(0);
+    }
+    try (Backend backend = new Backend(o.latencyMs, o.port)) {
       if (o.open > 0) {
         measureHeap(o, backend);
       } else {
@@ -66,23 +85,37 @@ public final class UserSessionLoad {
     System.exit(0);
   }
 
-  private static AllStakClient client(Options o, Backend backend) throws IOException {
+  /**
+   * Runs the backend alone, for the application to run in another process ({@code --backend-url}):
+   * then the application process's CPU, with and without the SDK, has no backend in it.
+   */
+  private static void serveOnly(Options o) throws Exception {
+    Backend backend = new Backend(o.latencyMs, o.port);
+    System.out.println("backend listening on " + backend.url());
+    System.out.flush();
+    Thread.currentThread().join();
+  }
+
+  private static AllStakClient client(Options o, Sink backend) throws IOException {
     Path cache = Files.createTempDirectory("allstak-load");
     AllStakConfig config = AllStakConfig.builder()
         .apiKey("ask_test_load")
-        .host("http://127.0.0.1:" + backend.port())
+        .host(backend.url())
         .release("load@1.0.0")
         .environment("load")
         .enableAutoSessionTracking(false)
         .enableUncaughtExceptionHandler(false)
         .cacheDir(cache)
         .shutdownTimeout(Duration.ofMillis(o.shutdownTimeoutMs))
-        .maxRequestsInFlight(o.maxInFlight)
         .build();
+    if (o.maxInFlight != null) {
+      config = config.toBuilder().maxRequestsInFlight(o.maxInFlight).build();
+    }
+    o.maxInFlightUsed = config.maxRequestsInFlight();
     return AllStak.init(config);
   }
 
-  private static void drive(Options o, Backend backend) throws Exception {
+  private static void drive(Options o, Sink backend) throws Exception {
     AllStakClient client = o.noSdk ? null : client(o, backend);
     ScheduledExecutorService driver = Executors.newScheduledThreadPool(2, r -> {
       Thread t = new Thread(r, "load-driver");
@@ -93,8 +126,9 @@ public final class UserSessionLoad {
     AtomicLong ended = new AtomicLong();
     AtomicLong withError = new AtomicLong();
     Map<String, String> expected = new ConcurrentHashMap<>();
-    long cpuBefore = processCpuNanos();
+    ThreadCpu cpu = o.warmupSeconds == 0 ? ThreadCpu.start() : null;
     long wallBefore = System.nanoTime();
+    long cpuFrom = wallBefore;
     long total = (long) o.rate * o.seconds;
     long periodNanos = TimeUnit.SECONDS.toNanos(1) / o.rate;
     // One tick per millisecond opens the sessions due by then: steady rate without a timer per session.
@@ -125,12 +159,20 @@ public final class UserSessionLoad {
         }, o.endAfterMs, TimeUnit.MILLISECONDS);
       }
     }, 0, 1, TimeUnit.MILLISECONDS);
+    long openedBeforeCpu = 0;
+    if (o.warmupSeconds > 0) {
+      // The JIT compiles the SDK's code in the first seconds: the steady state is measured after.
+      Thread.sleep(TimeUnit.SECONDS.toMillis(o.warmupSeconds));
+      cpu = ThreadCpu.start();
+      cpuFrom = System.nanoTime();
+      openedBeforeCpu = Math.min(total, opened.get());
+    }
     while (ended.get() < total) {
       Thread.sleep(10);
     }
     ticks.cancel(false);
-    long driveWallNanos = System.nanoTime() - wallBefore;
-    long sdkThreadsCpuNanos = sdkThreadsCpuNanos();
+    long driveWallNanos = System.nanoTime() - cpuFrom;
+    ThreadCpu.Totals used = cpu.totals();
     long closeStart = System.nanoTime();
     if (client != null) {
       client.close();
@@ -138,13 +180,14 @@ public final class UserSessionLoad {
     // After close: the sessions whose ends close() handed to the store are counted too.
     AllStakMetrics metrics = client == null ? AllStakMetrics.of(0, 0, 0, 0, java.util.Collections.emptyMap(), 0) : client.metrics();
     long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closeStart);
-    long cpuNanos = processCpuNanos() - cpuBefore;
+    cpu.stop();
     driver.shutdownNow();
-    backend.awaitQuiet(Duration.ofSeconds(2));
 
     Report r = backend.report(expected);
-    System.out.printf(Locale.ROOT, "%nuser sessions: %d/s for %d s, backend latency %d ms, end after %d ms, %s%n",
-        o.rate, o.seconds, o.latencyMs, o.endAfterMs, o.noSdk ? "NO SDK (baseline)" : "SDK");
+    System.out.printf(Locale.ROOT, "%nuser sessions: %d/s for %d s, backend latency %d ms, end after %d ms, "
+            + "maxRequestsInFlight %d, %s, backend %s%n",
+        o.rate, o.seconds, o.latencyMs, o.endAfterMs, o.maxInFlightUsed, o.noSdk ? "NO SDK (baseline)" : "SDK",
+        o.backendUrl != null ? "in another process" : "in this process");
     System.out.println("| | sent by the app | reached the backend |");
     System.out.println("|---|---|---|");
     System.out.printf(Locale.ROOT, "| starts | %d | %d |%n", started.get(), r.starts);
@@ -164,11 +207,21 @@ public final class UserSessionLoad {
     System.out.printf(Locale.ROOT, "metrics(): sessions started %d, ended %d; events dropped by reason: %s"
         + "user sessions not delivered by reason: %s%n", metrics.sessionsStarted(), metrics.sessionsEnded(), drops,
         notDelivered);
-    System.out.printf(Locale.ROOT, "process CPU %.2f s over %.1f s of driving (%.1f %% of one core), close %d ms%n",
-        cpuNanos / 1e9, driveWallNanos / 1e9, 100.0 * cpuNanos / driveWallNanos, closeMs);
-    System.out.printf(Locale.ROOT, "SDK threads (allstak-*, OkHttp's) CPU %.2f s (%.1f %% of one core); "
-            + "the in-process backend and the driver are not in it%n",
-        sdkThreadsCpuNanos / 1e9, 100.0 * sdkThreadsCpuNanos / driveWallNanos);
+    System.out.printf(Locale.ROOT, "close %d ms; CPU over %.1f s of driving%s, %% of one core (user + sys):%n",
+        closeMs, driveWallNanos / 1e9, o.warmupSeconds > 0 ? " after " + o.warmupSeconds + " s of warm-up" : "");
+    used.print(driveWallNanos);
+    // The posts of the sessions opened while CPU was counted (all, without warm-up), as delivered.
+    long posts = Math.round((r.starts + r.ends) * (double) (total - openedBeforeCpu) / total);
+    System.out.printf(Locale.ROOT, "SDK threads: %d voluntary context switches, %.1f per post delivered; "
+            + "%.0f us of CPU per post delivered%n", used.sdkSwitches, posts == 0 ? 0.0 : (double) used.sdkSwitches / posts,
+        posts == 0 ? 0.0 : used.of(ThreadCpu.Group.SDK) / 1e3 / posts);
+    long undelivered = (started.get() - r.starts) + (ended.get() - r.ends);
+    // One line for scripts/user-session-cpu.sh.
+    System.out.printf(Locale.ROOT, "RESULT sdk=%s process=%.1f sdkThreads=%.1f jvm=%.1f undelivered=%d wrong=%d "
+            + "doubles=%d closeMs=%d switchesPerPost=%.2f%n", o.noSdk ? "no" : "yes", used.percent(used.process, driveWallNanos),
+        used.percent(used.of(ThreadCpu.Group.SDK), driveWallNanos), used.percent(used.of(ThreadCpu.Group.JVM), driveWallNanos),
+        undelivered, r.wrongStatus, r.doubleStarts + r.doubleEnds, closeMs,
+        posts == 0 ? 0.0 : (double) used.sdkSwitches / posts);
   }
 
   private static void measureHeap(Options o, Backend backend) throws Exception {
@@ -200,32 +253,6 @@ public final class UserSessionLoad {
     return memory.getHeapMemoryUsage().getUsed();
   }
 
-  /**
-   * CPU of the SDK's live threads ({@code allstak-*}, and OkHttp's, which rename an {@code
-   * allstak-http} thread while it runs a call). None exists before the client is made.
-   */
-  private static long sdkThreadsCpuNanos() {
-    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    long sum = 0;
-    for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-      if (info != null && (info.getThreadName().startsWith("allstak-") || info.getThreadName().startsWith("OkHttp"))) {
-        long cpu = threads.getThreadCpuTime(info.getThreadId());
-        if (cpu > 0) {
-          sum += cpu;
-        }
-      }
-    }
-    return sum;
-  }
-
-  private static long processCpuNanos() {
-    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean) {
-      return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
-    }
-    return -1;
-  }
-
   /** What reached the backend, checked against what the application meant to send. */
   static final class Report {
     int starts;
@@ -235,10 +262,82 @@ public final class UserSessionLoad {
     int doubleEnds;
     int wrongStatus;
     int endsWithoutStart;
+
+    static Report of(Map<String, Integer> starts, Map<String, List<String>> ends, Map<String, String> expected) {
+      Report r = new Report();
+      for (int count : starts.values()) {
+        r.starts++;
+        if (count > 1) {
+          r.doubleStarts++;
+        }
+      }
+      for (Map.Entry<String, List<String>> e : ends.entrySet()) {
+        r.ends++;
+        List<String> statuses = e.getValue();
+        if (statuses.size() > 1) {
+          r.doubleEnds++;
+        }
+        if (statuses.contains("errored")) {
+          r.errored++;
+        }
+        String want = expected.get(e.getKey());
+        if (want != null && !statuses.get(0).equals(want)) {
+          r.wrongStatus++;
+        }
+        if (!starts.containsKey(e.getKey())) {
+          r.endsWithoutStart++;
+        }
+      }
+      return r;
+    }
+  }
+
+  /** Where the application sends: the backend in this process, or one in another ({@code --backend-url}). */
+  interface Sink {
+    String url();
+
+    /** What reached the backend once it has been quiet a while, checked against {@code expected}. */
+    Report report(Map<String, String> expected) throws IOException, InterruptedException;
+  }
+
+  /** A backend run by {@code --backend-only} in another process; its record is read from {@code /__report}. */
+  static final class RemoteBackend implements Sink {
+    private final String url;
+
+    RemoteBackend(String url) {
+      this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    @Override
+    public String url() {
+      return url;
+    }
+
+    @Override
+    public Report report(Map<String, String> expected) throws IOException {
+      java.net.HttpURLConnection c = (java.net.HttpURLConnection) new java.net.URL(url + "/__report").openConnection();
+      c.setReadTimeout(120_000);
+      Map<String, Integer> starts = new java.util.HashMap<>();
+      Map<String, List<String>> ends = new java.util.HashMap<>();
+      try (java.io.BufferedReader in = new java.io.BufferedReader(
+          new java.io.InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) {
+          // id, starts, then the statuses of its ends (comma-separated, possibly none)
+          String[] f = line.split("\t", -1);
+          if (Integer.parseInt(f[1]) > 0) {
+            starts.put(f[0], Integer.parseInt(f[1]));
+          }
+          if (!f[2].isEmpty()) {
+            ends.put(f[0], java.util.Arrays.asList(f[2].split(",")));
+          }
+        }
+      }
+      return Report.of(starts, ends, expected);
+    }
   }
 
   /** A loopback ingest backend that answers 202 after a fixed latency and records every session. */
-  static final class Backend implements AutoCloseable {
+  static final class Backend implements AutoCloseable, Sink {
     final Map<String, AtomicInteger> starts = new ConcurrentHashMap<>();
     final Map<String, List<String>> ends = new ConcurrentHashMap<>();
     final AtomicLong lastRequestNanos = new AtomicLong(System.nanoTime());
@@ -246,12 +345,12 @@ public final class UserSessionLoad {
     private final ExecutorService workers;
     private final long latencyMs;
 
-    Backend(long latencyMs) throws IOException {
+    Backend(long latencyMs, int port) throws IOException {
       this.latencyMs = latencyMs;
       // The JDK server writes an answer's headers and body apart: with Nagle's algorithm on, the
       // body waits for the client's delayed ACK (~40 ms), which no real backend adds to its latency.
       System.setProperty("sun.net.httpserver.nodelay", "true");
-      this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
+      this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
       // The latency is a sleep per request: enough threads that the backend itself never queues.
       this.workers = Executors.newFixedThreadPool(512, r -> {
         Thread t = new Thread(r, "load-backend");
@@ -260,11 +359,38 @@ public final class UserSessionLoad {
       });
       server.setExecutor(workers);
       server.createContext("/", this::handle);
+      server.createContext("/__report", this::dump);
       server.start();
     }
 
-    int port() {
-      return server.getAddress().getPort();
+    @Override
+    public String url() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Every session seen, once the backend has been quiet two seconds: id, starts, statuses of its ends. */
+    private void dump(HttpExchange exchange) throws IOException {
+      try {
+        awaitQuiet(Duration.ofSeconds(2));
+        StringBuilder out = new StringBuilder();
+        java.util.Set<String> ids = new java.util.HashSet<>(starts.keySet());
+        ids.addAll(ends.keySet());
+        for (String id : ids) {
+          AtomicInteger n = starts.get(id);
+          List<String> e = ends.get(id);
+          out.append(id).append('\t').append(n == null ? 0 : n.get()).append('\t')
+              .append(e == null ? "" : String.join(",", e)).append('\n');
+        }
+        byte[] answer = out.toString().getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(200, answer.length);
+        try (OutputStream o = exchange.getResponseBody()) {
+          o.write(answer);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        exchange.close();
+      }
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -304,32 +430,12 @@ public final class UserSessionLoad {
       }
     }
 
-    Report report(Map<String, String> expected) {
-      Report r = new Report();
-      for (Map.Entry<String, AtomicInteger> e : starts.entrySet()) {
-        r.starts++;
-        if (e.getValue().get() > 1) {
-          r.doubleStarts++;
-        }
-      }
-      for (Map.Entry<String, List<String>> e : ends.entrySet()) {
-        r.ends++;
-        List<String> statuses = e.getValue();
-        if (statuses.size() > 1) {
-          r.doubleEnds++;
-        }
-        if (statuses.contains("errored")) {
-          r.errored++;
-        }
-        String want = expected.get(e.getKey());
-        if (want != null && !statuses.get(0).equals(want)) {
-          r.wrongStatus++;
-        }
-        if (!starts.containsKey(e.getKey())) {
-          r.endsWithoutStart++;
-        }
-      }
-      return r;
+    @Override
+    public Report report(Map<String, String> expected) throws InterruptedException {
+      awaitQuiet(Duration.ofSeconds(2));
+      Map<String, Integer> counts = new java.util.HashMap<>();
+      starts.forEach((id, n) -> counts.put(id, n.get()));
+      return Report.of(counts, ends, expected);
     }
 
     @Override
@@ -356,7 +462,13 @@ public final class UserSessionLoad {
     long shutdownTimeoutMs = 2000;
     boolean noSdk;
     int open;
-    int maxInFlight = AllStakConfig.DEFAULT_MAX_REQUESTS_IN_FLIGHT;
+    /** Null: the SDK's default (read from the built config, not a constant compiled in here). */
+    Integer maxInFlight;
+    int maxInFlightUsed;
+    boolean backendOnly;
+    int warmupSeconds;
+    int port;
+    String backendUrl;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -371,11 +483,19 @@ public final class UserSessionLoad {
           case "--no-sdk": o.noSdk = true; break;
           case "--open": o.open = Integer.parseInt(args[++i]); break;
           case "--max-in-flight": o.maxInFlight = Integer.parseInt(args[++i]); break;
+          case "--backend-only": o.backendOnly = true; break;
+          case "--warmup-seconds": o.warmupSeconds = Integer.parseInt(args[++i]); break;
+          case "--port": o.port = Integer.parseInt(args[++i]); break;
+          case "--backend-url": o.backendUrl = args[++i]; break;
           default: throw new IllegalArgumentException("unknown option " + a
-              + " (expected --rate, --seconds, --latency-ms, --end-after-ms, --shutdown-timeout-ms, --no-sdk, --open, --max-in-flight)");
+              + " (expected --rate, --seconds, --latency-ms, --end-after-ms, --shutdown-timeout-ms, --no-sdk, --open, --max-in-flight, "
+              + "--backend-only, --port, --backend-url, --warmup-seconds)");
         }
         if (o.rate <= 0 || o.seconds <= 0) {
           throw new IllegalArgumentException("--rate and --seconds must be positive");
+        }
+        if (o.warmupSeconds < 0 || o.warmupSeconds >= o.seconds) {
+          throw new IllegalArgumentException("--warmup-seconds must be at least 0 and less than --seconds");
         }
       }
       return o;

@@ -14,8 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,11 +32,16 @@ import org.slf4j.LoggerFactory;
  * threads and is bounded by {@code connectTimeout + readTimeout} and by what is left of the
  * caller's deadline, so no DNS lookup, TLS handshake or stalled body holds a caller past it.
  *
- * <p>{@link #sendAsync} pipelines: each attempt is an OkHttp call enqueued without waiting, its
- * answer handled on the {@code allstak-http} thread that read it, and the wait before the next
- * attempt is a task on the one {@code allstak-http-timer} thread (which also cancels late calls),
- * so no thread is held per send. {@link #close} gives every pipelined send still under way its
- * outcome ({@link Outcome#FAILED} unless its status came).
+ * <p>{@link #sendAsync} pipelines: each attempt is an OkHttp call handed to an {@code
+ * allstak-http-async} thread without waiting, its answer handled on that thread, and the wait
+ * before the next attempt is a task on the one {@code allstak-http-timer} thread (which also
+ * cancels late calls, {@link LateCalls}). So no thread waits for a send, but each call in flight
+ * holds its thread: OkHttp's HTTP/1.1 reads an answer with a blocking read, and HTTP/2 (one
+ * connection, one reader) is off (see {@link OkHttpCalls}). These threads are bounded ({@link
+ * CallExecutor}), made when needed, ended when idle, and apart from the {@code allstak-http}
+ * threads of the senders that wait ({@link #send}): a burst of pipelined posts never takes theirs.
+ * {@link #close} gives every pipelined send still under way its outcome ({@link Outcome#FAILED}
+ * unless its status came).
  */
 public final class HttpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
@@ -54,8 +57,7 @@ public final class HttpTransport implements Transport {
    * Runs OkHttp's calls and the preparation. OkHttp's dispatcher caps concurrent calls, and so the
    * number of these threads; none exists until the first is needed.
    */
-  private final ThreadPoolExecutor callExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30,
-      TimeUnit.SECONDS, new SynchronousQueue<>(), new DaemonThreadFactory("http"));
+  private final CallExecutor callExecutor;
   /** Made on first send, on one of our threads: init pays no OkHttp, Okio or Jackson class loading. */
   private volatile OkHttpCalls lazyCalls;
   private final AtomicBoolean unauthorized = new AtomicBoolean();
@@ -65,6 +67,8 @@ public final class HttpTransport implements Transport {
   private final AtomicLong retries = new AtomicLong();
   /** Cancels late pipelined calls and runs their next attempts; made on the first pipelined send. */
   private volatile ScheduledThreadPoolExecutor lazyTimer;
+  /** Made with the timer, before it is published. */
+  private volatile LateCalls lazyLateCalls;
   /** Pipelined sends not finished yet: close() finishes them. */
   private final Set<AsyncSend> pipelined = ConcurrentHashMap.newKeySet();
 
@@ -74,6 +78,7 @@ public final class HttpTransport implements Transport {
     this.clock = clock;
     this.reachability = new Reachability(clock);
     this.attemptTimeoutNanos = config.connectTimeout().toNanos() + config.readTimeout().toNanos();
+    this.callExecutor = new CallExecutor("http", OkHttpCalls.MAX_WAITING_SENDER_THREADS);
   }
 
   /** The HTTP machinery, made on first use; null once closed. */
@@ -102,11 +107,17 @@ public final class HttpTransport implements Transport {
           t.setRemoveOnCancelPolicy(true);
           t.setKeepAliveTime(30, TimeUnit.SECONDS);
           t.allowCoreThreadTimeOut(true);
+          lazyLateCalls = new LateCalls(t);
           lazyTimer = t;
         }
       }
     }
     return t;
+  }
+
+  /** What cancels late pipelined calls, on the timer; null once closed. */
+  private LateCalls lateCalls() {
+    return timer() == null ? null : lazyLateCalls;
   }
 
   /**
@@ -204,7 +215,7 @@ public final class HttpTransport implements Transport {
         if (calls == null) {
           return Outcome.FAILED;
         }
-        OkHttpCalls.Answer answer = calls.post(host + path, json, Math.min(remaining, attemptTimeoutNanos));
+        OkHttpCalls.Answer answer = calls.post(path, json, Math.min(remaining, attemptTimeoutNanos));
         if (Thread.currentThread().isInterrupted() || closed.get()) {
           return answer.status >= 0 ? settle(path, answer.status, Outcome.FAILED) : Outcome.FAILED;
         }
@@ -289,12 +300,12 @@ public final class HttpTransport implements Transport {
           }
         }
         OkHttpCalls calls = calls();
-        ScheduledThreadPoolExecutor t = timer();
-        if (calls == null || t == null) {
+        LateCalls late = lateCalls();
+        if (calls == null || late == null) {
           finish(Outcome.FAILED);
           return;
         }
-        call = calls.postAsync(host + path, json, Math.min(remaining, attemptTimeoutNanos), t,
+        call = calls.postAsync(path, json, Math.min(remaining, attemptTimeoutNanos), late,
             answer -> answered(attempt, answer));
         if (cancelled) {
           call.cancel();

@@ -4,21 +4,25 @@ import dev.allstak.AllStakConfig;
 import dev.allstak.internal.DaemonThreadFactory;
 import dev.allstak.internal.SdkInfo;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.ConnectionPool;
 import okhttp3.ConnectionSpec;
 import okhttp3.Dispatcher;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -41,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every call is bounded by the caller's timeout, and nothing of it outlives that: when the
  * answer does not come in time, or its body has not come {@link #BODY_GRACE_NANOS} after the
  * status (or by the timeout, whichever is first), the call is cancelled, which closes its socket:
- * the {@code allstak-http} thread reading it is free at once and the call gives its dispatcher
- * slot back. A 2xx whose body stalls is still a 2xx.
+ * the {@code allstak-http} thread reading it is free at once and the call gives its slot back. A
+ * 2xx whose body stalls is still a 2xx.
  *
  * <p>Why not OkHttp's own read, write and call timeouts: Okio enforces them on its process-wide
  * "Okio Watchdog" thread, started from whichever thread first needs it and idle for a minute
@@ -63,27 +67,60 @@ final class OkHttpCalls {
    * Calls at once for the senders that wait for their answer (events, the application's session,
    * the store, the host's own end): each has at most one call in flight, and a cancelled call
    * leaves at once, so the limit is never what such a send waits for. Pipelined sends ({@link
-   * #postAsync}) are bounded by their own sender ({@code maxRequestsInFlight}) and get that many
-   * calls on top: a burst of them never takes these.
+   * #postAsync}) are bounded by their own sender ({@code maxRequestsInFlight}) and run on threads
+   * of their own on top: a burst of them never takes these. So the {@code allstak-http} threads
+   * number at most {@code MAX_CALLS + maxRequestsInFlight} (and the preparation's, at start).
    */
   static final int MAX_CALLS = 16;
+  /**
+   * The most {@code allstak-http} threads of the waiting senders: one per slot, and as many again
+   * for the moment a thread takes to be back waiting for work after its call (see {@link
+   * CallExecutor}). The pipelined posts have threads of their own ({@link #maxAsyncThreads}, {@code
+   * allstak-http-async}): a burst of them never takes a thread of these.
+   */
+  static final int MAX_WAITING_SENDER_THREADS = 2 * MAX_CALLS;
+
+  /**
+   * The most {@code allstak-http-async} threads: one per post in flight, and half as many again
+   * (at least {@link #MAX_CALLS}) for the threads still finishing a call whose slot is back. A
+   * call refused for want of one is a transient failure, retried after a backoff while holding its
+   * slot: at {@code maxRequestsInFlight + 16} a starved machine reached the cap in load runs.
+   */
+  static int maxAsyncThreads(int maxRequestsInFlight) {
+    return maxRequestsInFlight + Math.max(MAX_CALLS, maxRequestsInFlight / 2);
+  }
+
+  /** The most paths whose parsed URL is kept: the SDK posts to a handful. */
+  private static final int MAX_URLS = 16;
   /** Where the answer's {@code Retry-After} is kept (see {@link #hideRetryAfter}). */
   private static final String RETRY_AFTER = "X-AllStak-Retry-After";
 
-  private final ThreadPoolExecutor callExecutor;
+  private final CallExecutor callExecutor;
+  /** The pipelined posts' threads. */
+  private final CallExecutor asyncExecutor;
+  /** Calls the waiting senders may make at once ({@link #MAX_CALLS}). */
+  private final Semaphore waitingSenderCalls = new Semaphore(MAX_CALLS);
   private final OwnedPool pool;
   private final OkHttpClient client;
-  private final String apiKey;
+  private final String host;
+  private final Headers headers;
+  /** Parsed URLs by path; a few entries (see {@link #MAX_URLS}). */
+  private final ConcurrentHashMap<String, HttpUrl> urls = new ConcurrentHashMap<>();
 
-  OkHttpCalls(AllStakConfig config, ThreadPoolExecutor callExecutor) {
+  OkHttpCalls(AllStakConfig config, CallExecutor callExecutor) {
     this.callExecutor = callExecutor;
-    this.apiKey = config.apiKey();
+    this.asyncExecutor = new CallExecutor("http-async", maxAsyncThreads(config.maxRequestsInFlight()));
+    this.host = config.host();
+    this.headers = new Headers.Builder()
+        .add("X-AllStak-Key", config.apiKey())
+        .add("User-Agent", SdkInfo.USER_AGENT)
+        .build();
     int maxCalls = MAX_CALLS + config.maxRequestsInFlight();
     // Idle connections kept alive: enough for every pipelined call, so a steady flow reuses them.
     this.pool = OwnedPool.create(new DaemonThreadFactory("http-pool"), maxCalls);
+    // Calls run by execute() on our threads (see run()); the dispatcher only keeps the running ones,
+    // for close() to cancel. Given our executor, it never makes one of its own.
     Dispatcher dispatcher = new Dispatcher(callExecutor);
-    dispatcher.setMaxRequests(maxCalls);
-    dispatcher.setMaxRequestsPerHost(maxCalls);
     this.client = new OkHttpClient.Builder()
         .dispatcher(dispatcher)
         .connectionPool(pool.pool)
@@ -131,53 +168,151 @@ final class OkHttpCalls {
   }
 
   /**
-   * Posts {@code json} to {@code url} and waits for the answer at most {@code timeoutNanos}; the
+   * Posts {@code json} to {@code path} and waits for the answer at most {@code timeoutNanos}; the
    * call is over (or cancelled) when this returns. Never throws for network trouble.
    */
-  Answer post(String url, byte[] json, long timeoutNanos) {
-    Exchange exchange = new Exchange(client.newCall(request(url, json)));
-    exchange.call.enqueue(exchange);
-    return exchange.await(timeoutNanos);
+  Answer post(String path, byte[] json, long timeoutNanos) {
+    long start = System.nanoTime();
+    try {
+      if (!waitingSenderCalls.tryAcquire(timeoutNanos, TimeUnit.NANOSECONDS)) {
+        return Answer.TIMED_OUT;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Answer.TIMED_OUT;
+    }
+    Exchange exchange = new Exchange(client.newCall(request(path, json)));
+    run(callExecutor, exchange.call, exchange, waitingSenderCalls);
+    return exchange.await(timeoutNanos - (System.nanoTime() - start));
   }
 
   /**
-   * Posts {@code json} to {@code url} without waiting: {@code done} gets the answer once, on an
-   * {@code allstak-http} thread, or {@link Answer#TIMED_OUT} from {@code timer} when none came
+   * Posts {@code json} to {@code path} without waiting: {@code done} gets the answer once, on an
+   * {@code allstak-http} thread, or {@link Answer#TIMED_OUT} from {@code late}'s sweep when none came
    * within {@code timeoutNanos} (the call is then cancelled). A status whose body is late is
    * still the answer, given when the body is read or {@link #BODY_GRACE_NANOS} later at most.
    * Returns the call, for the caller to cancel.
    */
-  Call postAsync(String url, byte[] json, long timeoutNanos, ScheduledExecutorService timer, Consumer<Answer> done) {
-    AsyncExchange exchange = new AsyncExchange(client.newCall(request(url, json)), timer, done);
-    exchange.timeout = timer.schedule(exchange::expire, timeoutNanos, TimeUnit.NANOSECONDS);
-    exchange.call.enqueue(exchange);
+  Call postAsync(String path, byte[] json, long timeoutNanos, LateCalls late, Consumer<Answer> done) {
+    AsyncExchange exchange = new AsyncExchange(client.newCall(request(path, json)), late, done,
+        System.nanoTime() + timeoutNanos);
+    late.add(exchange);
+    runPipelined(exchange, late);
     return exchange.call;
   }
 
-  private Request request(String url, byte[] json) {
+  /**
+   * Runs a pipelined call; when every {@code allstak-http-async} thread is taken (threads still
+   * finishing calls whose slots are back, on a starved machine), tries again on {@code late}'s
+   * timer a moment later instead of failing the attempt: no backoff, no retry, and the call's
+   * deadline still holds (a call that never gets a thread is expired, and cancelled).
+   */
+  private void runPipelined(AsyncExchange exchange, LateCalls late) {
+    try {
+      asyncExecutor.execute(() -> execute(exchange.call, exchange, null));
+    } catch (RejectedExecutionException e) {
+      if (asyncExecutor.isShutdown() || exchange.finished() || !late.soon(() -> runPipelined(exchange, late))) {
+        exchange.onFailure(exchange.call, new InterruptedIOException("executor rejected"));
+      }
+    }
+  }
+
+  /**
+   * Runs {@code call} on an {@code allstak-http} thread and gives its outcome to {@code callback}
+   * there; then gives {@code slot} back, if any.
+   *
+   * <p>{@code execute()} on our thread, not OkHttp's {@code enqueue}: an enqueued call renames its
+   * thread to {@code "OkHttp <url>"} and back, which rebuilds the URL (a parse) and makes two
+   * system calls every time, and it goes through the dispatcher's queues and lock; at thousands of
+   * posts a second that was a good part of a call's CPU. The call is still OkHttp's to cancel
+   * ({@link #close} cancels every running call through the dispatcher).
+   */
+  private static void run(CallExecutor executor, Call call, Callback callback, Semaphore slot) {
+    try {
+      executor.execute(() -> execute(call, callback, slot));
+    } catch (RejectedExecutionException e) {
+      // Closed (as OkHttp's enqueue, the call fails), or every thread busy: a transient failure
+      // (a waiting sender has 32 threads for its 16 slots: not seen).
+      if (slot != null) {
+        slot.release();
+      }
+      callback.onFailure(call, executor.isShutdown() ? new InterruptedIOException("executor rejected")
+          : new IOException("all " + executor.getMaximumPoolSize() + " threads for these calls busy"));
+    }
+  }
+
+  private Request request(String path, byte[] json) {
     return new Request.Builder()
-        .url(url)
-        .header("X-AllStak-Key", apiKey)
-        .header("User-Agent", SdkInfo.USER_AGENT)
+        .url(url(path))
+        .headers(headers)
         .post(RequestBody.create(json, JSON))
         .build();
   }
 
+  /** The URL of {@code path}, parsed once: a few paths are posted to, thousands of times a second. */
+  private HttpUrl url(String path) {
+    HttpUrl url = urls.get(path);
+    if (url == null) {
+      url = HttpUrl.get(host + path);
+      if (urls.size() < MAX_URLS) {
+        urls.put(path, url);
+      }
+    }
+    return url;
+  }
+
+  /** On a call thread: runs {@code call}, gives its outcome to {@code callback}, then {@code slot} back. */
+  private static void execute(Call call, Callback callback, Semaphore slot) {
+    try {
+      Response response;
+      try {
+        response = call.execute();
+      } catch (IOException e) {
+        callback.onFailure(call, e);
+        return;
+      }
+      try {
+        callback.onResponse(call, response);
+      } catch (IOException e) {
+        // Ours read the body themselves and throw nothing.
+        response.close();
+      }
+    } catch (RuntimeException | LinkageError e) {
+      // What OkHttp's enqueue did: the caller hears of a failure, not of nothing.
+      callback.onFailure(call, new IOException("call failed: " + e, e));
+    } finally {
+      if (slot != null) {
+        slot.release();
+      }
+    }
+  }
+
   /**
-   * Cancels every call, lets the cancelled calls end for at most {@code waitMillis}, then stops
-   * the connection pool.
+   * Cancels every call, lets the cancelled calls end for at most {@code waitMillis}, and stops the
+   * connection pool once the last has ended: now, or when a late one does.
    */
   void close(long waitMillis) {
     client.dispatcher().cancelAll();
     callExecutor.shutdown();
-    // A cancelled call may be handing its connection back: let it, before the pool stops, or the
-    // connection would restart a pool thread, idle for the keep-alive time. Cancelled, they end at once.
+    asyncExecutor.shutdown();
+    // A cancelled call may be handing its connection back: the pool stops after it, or the
+    // connection would restart a pool thread (or, the pool's runner stopped, throw on the call's
+    // thread). Cancelled, they end at once; on a starved machine, a little later.
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitMillis));
     try {
-      callExecutor.awaitTermination(Math.max(0, waitMillis), TimeUnit.MILLISECONDS);
+      callExecutor.awaitTermination(until - System.nanoTime(), TimeUnit.NANOSECONDS);
+      asyncExecutor.awaitTermination(until - System.nanoTime(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    pool.shutdown();
+    AtomicInteger running = new AtomicInteger(2);
+    Runnable lastStopsThePool = () -> {
+      if (running.decrementAndGet() == 0) {
+        pool.shutdown();
+      }
+    };
+    callExecutor.whenTerminated(lastStopsThePool);
+    asyncExecutor.whenTerminated(lastStopsThePool);
   }
 
   /** What one call came to: a status (with its {@code Retry-After}), a failure, or no answer in time. */
@@ -264,23 +399,33 @@ final class OkHttpCalls {
     }
   }
 
-  /** One pipelined call: the answer goes to a callback, and a timer cancels the call when it is late. */
-  private static final class AsyncExchange implements Callback {
+  /**
+   * One pipelined call: the answer goes to a callback, and {@link LateCalls} cancels the call when
+   * it is late.
+   */
+  private static final class AsyncExchange implements Callback, LateCalls.Call {
     final Call call;
-    private final ScheduledExecutorService timer;
+    private final LateCalls late;
     private final Consumer<Answer> done;
     private final AtomicBoolean finished = new AtomicBoolean();
-    volatile Future<?> timeout;
+    private volatile long deadlineNanos;
     private volatile Answer answer = Answer.TIMED_OUT;
 
-    AsyncExchange(Call call, ScheduledExecutorService timer, Consumer<Answer> done) {
+    AsyncExchange(Call call, LateCalls late, Consumer<Answer> done, long deadlineNanos) {
       this.call = call;
-      this.timer = timer;
+      this.late = late;
       this.done = done;
+      this.deadlineNanos = deadlineNanos;
     }
 
-    /** The timer's: no answer (or no body) in time. */
-    void expire() {
+    @Override
+    public long deadlineNanos() {
+      return deadlineNanos;
+    }
+
+    /** The sweep's: no answer (or no body) in time. */
+    @Override
+    public void expire() {
       call.cancel();
       finish(answer);
     }
@@ -289,17 +434,15 @@ final class OkHttpCalls {
     public void onResponse(Call call, Response response) {
       try (Response r = response) {
         answer = new Answer(r.code(), r.header(RETRY_AFTER), null);
-        // The status is known: the body gets a short grace, as a waiting caller gives it.
-        Future<?> late = timeout;
-        if (late != null && late.cancel(false)) {
-          timeout = timer.schedule(this::expire, BODY_GRACE_NANOS, TimeUnit.NANOSECONDS);
-        }
+        // The status is known: the body gets a short grace (within the deadline), as a waiting
+        // caller gives it.
+        deadlineNanos = Math.min(deadlineNanos, System.nanoTime() + BODY_GRACE_NANOS);
         ResponseBody body = r.body();
         if (body != null) {
           body.source().readAll(Okio.blackhole());
         }
       } catch (IOException | RuntimeException e) {
-        // The status is what counts (see Exchange.onResponse); a timer shut down rejects the grace.
+        // The status is what counts (see Exchange.onResponse).
       } finally {
         finish(answer);
       }
@@ -310,14 +453,15 @@ final class OkHttpCalls {
       finish(new Answer(-1, null, e));
     }
 
+    boolean finished() {
+      return finished.get();
+    }
+
     private void finish(Answer a) {
       if (!finished.compareAndSet(false, true)) {
         return;
       }
-      Future<?> t = timeout;
-      if (t != null) {
-        t.cancel(false);
-      }
+      late.remove(this);
       done.accept(a);
     }
   }

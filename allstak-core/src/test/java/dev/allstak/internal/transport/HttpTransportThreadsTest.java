@@ -81,6 +81,86 @@ class HttpTransportThreadsTest {
   }
 
   @Test
+  void callsRunOnThreadsThatKeepTheSdksNameAndAreNotRenamedPerCall() throws Exception {
+    // OkHttp's enqueue renames its thread to "OkHttp <url>" for each call: a URL rebuilt and two
+    // system calls per post, and a thread dump that hides whose thread it is.
+    java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+    List<String> namesDuringCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    server.setDispatcher(new okhttp3.mockwebserver.Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        answer.await(5, TimeUnit.SECONDS);
+        return new MockResponse().setResponseCode(202);
+      }
+    });
+    HttpTransport t = transport();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(2);
+    t.sendAsync("/x", body(), inSeconds(10), o -> done.countDown());
+    Thread waiting = new Thread(() -> {
+      t.send("/y", body(), inSeconds(10), null);
+      done.countDown();
+    });
+    waiting.start();
+    dev.allstak.testing.Await.until("both calls waiting for their answer", Duration.ofSeconds(5),
+        () -> server.getRequestCount() == 2);
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      for (StackTraceElement frame : thread.getStackTrace()) {
+        if (frame.getClassName().startsWith("okhttp3.internal.http1")) {
+          namesDuringCalls.add(thread.getName());
+          break;
+        }
+      }
+    }
+    answer.countDown();
+    assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(namesDuringCalls).hasSize(2).allMatch(name -> name.startsWith("allstak-http"));
+  }
+
+  @Test
+  void aSenderThatWaitsGetsAThreadWhileEveryPipelinedThreadIsBusy() throws Exception {
+    java.util.concurrent.CountDownLatch stall = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger stalled = new java.util.concurrent.atomic.AtomicInteger();
+    server.setDispatcher(new okhttp3.mockwebserver.Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        if (request.getPath().equals("/stall")) {
+          stalled.incrementAndGet();
+          stall.await(20, TimeUnit.SECONDS);
+        }
+        return new MockResponse().setResponseCode(202);
+      }
+    });
+    AllStakConfig config = AllStakConfig.builder()
+        .apiKey("ask_test_secret")
+        .host(server.url("/").toString())
+        .maxRequestsInFlight(1)
+        .build();
+    transport = new HttpTransport(config, Clock.SYSTEM);
+    // More pipelined posts than all the transport's threads together would take, shared.
+    int posts = 2 * OkHttpCalls.MAX_WAITING_SENDER_THREADS + 10;
+    List<Outcome> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int i = 0; i < posts; i++) {
+      transport.sendAsync("/stall", body(), inSeconds(20), outcomes::add);
+    }
+    int asyncThreads = OkHttpCalls.maxAsyncThreads(1);
+    dev.allstak.testing.Await.until("every pipelined thread stalled", Duration.ofSeconds(10),
+        () -> stalled.get() >= asyncThreads);
+
+    try {
+      assertThat(transport.send("/end", body(), inSeconds(3), null)).isEqualTo(Outcome.DELIVERED);
+      assertThat(stalled.get()).as("pipelined calls at once").isEqualTo(asyncThreads);
+    } finally {
+      stall.countDown();
+    }
+    // The posts that found no thread waited for one: delivered, none of them failed or retried.
+    dev.allstak.testing.Await.until("every pipelined post settled", Duration.ofSeconds(10),
+        () -> outcomes.size() == posts);
+    assertThat(outcomes).containsOnly(Outcome.DELIVERED);
+    assertThat(transport.retries()).isZero();
+  }
+
+  @Test
   void interruptedCallerGivesUpAtOnceAndKeepsItsInterruptFlag() throws Exception {
     server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
     HttpTransport t = transport();
