@@ -74,12 +74,15 @@ public final class SessionStore {
   private static final Pattern SESSION_FILE = Pattern.compile("([0-9a-z-]+)\\.([0-9a-f-]{36})\\.json");
   private static final Pattern TEMP_FILE = Pattern.compile("([0-9a-z-]+)\\.[0-9a-z-]+\\.[0-9]+\\.tmp");
   private static final Pattern OWNER_FILE = Pattern.compile("([0-9a-z-]+)\\.(lock|alive)");
+  private static final Pattern JOURNAL_FILE = Pattern.compile("([0-9a-z-]+)\\.journal");
 
   private final StoreSettings settings;
   private final Transport transport;
   private final Clock clock;
   private final StoreCounters counters = new StoreCounters();
+  /** The application session's record (user sessions are in {@link #journal}). */
   private final ConcurrentHashMap<String, LiveRecord> live = new ConcurrentHashMap<>();
+  private final UserSessionJournal journal;
   private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
   /** Counted down by close: background sends give up between attempts. */
   private final CountDownLatch closing = new CountDownLatch(1);
@@ -118,8 +121,10 @@ public final class SessionStore {
     this.settings = settings;
     this.transport = transport;
     this.clock = clock;
+    this.journal = new UserSessionJournal(settings, transport, clock, counters, this::unparkWorker);
     if (settings.directory == null) {
       state = MEMORY_ONLY;
+      journal.stopAccepting();
     }
   }
 
@@ -148,8 +153,8 @@ public final class SessionStore {
   }
 
   /**
-   * The events to give one user session's tracker: they feed this store, then {@code next}. The
-   * session's record is written by the store's thread: a request thread never waits for the disk.
+   * The events to give every user session's tracker: they feed this store's journal, then {@code
+   * next}. A host thread only puts a small op in a buffer; the store's thread writes the journal.
    */
   public StoreEvents eventsFor(SessionEvents next) {
     return new StoreEvents(this, next, false);
@@ -162,6 +167,15 @@ public final class SessionStore {
    */
   public StoreEvents eventsForApplication(SessionEvents next) {
     return new StoreEvents(this, next, true);
+  }
+
+  /**
+   * Where compaction finds the user sessions open now: {@code source} walks them (each a {@link
+   * SessionInfo}, and a {@link dev.allstak.SessionTracker} for its status), skipping those whose end
+   * was settled. Without it the journal is never compacted, only bounded.
+   */
+  public void trackOpenSessions(java.util.function.Consumer<java.util.function.Consumer<SessionInfo>> source) {
+    journal.openSessionsFrom(source);
   }
 
   /** What this store did and dropped. */
@@ -242,6 +256,10 @@ public final class SessionStore {
     if (s == MEMORY_ONLY || s == CLOSED || closeRequested) {
       return;
     }
+    if (!source.durableStart) {
+      journal.offer(JournalFormat.OPEN, info, 0);
+      return;
+    }
     LiveRecord r = new LiveRecord(info, source);
     live.put(info.id(), r);
     if (source.durableStart && open()) {
@@ -252,6 +270,31 @@ public final class SessionStore {
       return;
     }
     wake();
+  }
+
+  /** A user session's status rose, on the host's error path: one offer to the journal's buffer. */
+  void userStatusChanged(SessionInfo info, SessionStatus to) {
+    journal.offer(JournalFormat.STATUS, info, to.ordinal());
+  }
+
+  /** A user session's start went out: noted in the journal, so that it is never sent again. */
+  void userStartDelivered(SessionInfo info, Outcome outcome) {
+    if (outcome == Outcome.DELIVERED) {
+      journal.offer(JournalFormat.START_DELIVERED, info, 0);
+    }
+  }
+
+  /**
+   * A user session ended: done when its end was delivered or rejected for good; when it could not be
+   * delivered (shutdown, a full queue, the backend down), its end goes into the journal with its
+   * real status and duration, and the store's thread delivers it later.
+   */
+  void userEnded(SessionInfo info, SessionStatus status, long durationMs, Outcome outcome) {
+    if (outcome == Outcome.FAILED) {
+      journal.offer(JournalFormat.END, info, JournalFormat.packEnd(status, durationMs, info.startKnownDelivered()));
+    } else {
+      journal.offer(JournalFormat.DONE, info, 0);
+    }
   }
 
   /** Runs on the host's error path: a map lookup, a CAS, two volatile writes and an unpark. */
@@ -288,9 +331,6 @@ public final class SessionStore {
    * could not be delivered, its end is written into the record at once, to be sent later.
    */
   void ended(SessionInfo info, SessionStatus status, long durationMs, Outcome outcome) {
-    if (outcome == Outcome.FAILED && endLater(info, status, durationMs)) {
-      return;
-    }
     LiveRecord r = live.remove(info.id());
     if (outcome != Outcome.FAILED) {
       if (r != null) {
@@ -325,30 +365,6 @@ public final class SessionStore {
         persistPending(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size, true);
       }
     }
-  }
-
-  /**
-   * A user session's end that was not delivered: kept in memory with its status and duration and
-   * written as a pending end by the store's thread (or at close), so that the thread that gave up
-   * (a request thread when the post queue is full, or shutdown) does no I/O. False when the store
-   * cannot take it this way.
-   */
-  private boolean endLater(SessionInfo info, SessionStatus status, long durationMs) {
-    LiveRecord r = live.get(info.id());
-    // Also while closing: until the release has passed this record, it writes the end given here.
-    if (r == null || r.durable() || state != OPEN) {
-      return false;
-    }
-    synchronized (r) {
-      if (r.ended) {
-        return false;
-      }
-      r.unsentEnd = status;
-      r.unsentEndDurationMs = Math.max(0, durationMs);
-      r.dirty = true;
-    }
-    wake();
-    return true;
   }
 
   /**
@@ -391,6 +407,10 @@ public final class SessionStore {
 
   private void wake() {
     dirtyHint = true;
+    unparkWorker();
+  }
+
+  private void unparkWorker() {
     Thread t = worker;
     if (t != null) {
       LockSupport.unpark(t);
@@ -402,6 +422,7 @@ public final class SessionStore {
       if (!open()) {
         return;
       }
+      openJournal();
       loop();
     } catch (Throwable t) {
       rethrowIfFatal(t);
@@ -437,6 +458,7 @@ public final class SessionStore {
         }
         long next = Math.min(nextBeat - now, nextScan - now);
         next = Math.min(next, dispatchDeliveries(now));
+        next = Math.min(next, journalWork());
         if (next > 0 && !dirtyHint && !closeRequested) {
           LockSupport.parkNanos(this, next);
         }
@@ -445,6 +467,29 @@ public final class SessionStore {
         log.warn("AllStak: session store error; carrying on", t);
         LockSupport.parkNanos(this, settings.heartbeatNanos);
       }
+    }
+  }
+
+  /** Creates this owner's journal; without it, user sessions are tracked in memory only. */
+  private void openJournal() {
+    try {
+      journal.open(settings.directory.resolve(owner + ".journal"), temp("journal"));
+    } catch (IOException | RuntimeException e) {
+      journal.stopAccepting();
+      writeFailed("create the user-session journal", e);
+    }
+  }
+
+  /** The journal's turn on the store's thread; returns nanos until it wants the next. */
+  private long journalWork() {
+    if (!journal.isOpen()) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      return journal.work(false);
+    } catch (IOException e) {
+      writeFailed("write the user-session journal", e);
+      return settings.heartbeatNanos;
     }
   }
 
@@ -475,6 +520,7 @@ public final class SessionStore {
         return true;
       } catch (IOException | RuntimeException e) {
         state = MEMORY_ONLY;
+        journal.stopAccepting();
         live.clear();
         releaseLock(true);
         log.warn("AllStak: cannot use the session store folder {} ({}); sessions are tracked in memory "
@@ -523,21 +569,6 @@ public final class SessionStore {
   private void write(LiveRecord r) {
     synchronized (r) {
       if (r.ended || state != OPEN) {
-        return;
-      }
-      if (r.unsentEnd != null) {
-        if (Thread.currentThread() != worker) {
-          // Left to the store's thread: this one may be a post thread interrupted by shutdown,
-          // whose file channel would close mid-write.
-          wake();
-          return;
-        }
-        r.dirty = false;
-        if (persistPending(r.snapshot(clock.currentTimeMillis(), r.errorCount()).withEnd(r.unsentEnd,
-            r.unsentEndDurationMs), r.file, r.size, r.durable())) {
-          r.ended = true;
-          live.remove(r.info.id(), r);
-        }
         return;
       }
       r.dirty = false;
@@ -610,6 +641,8 @@ public final class SessionStore {
           owners.computeIfAbsent(m.group(1), OwnerFiles::new).sessions++;
           count++;
           total += sizeOf(p);
+        } else if ((m = JOURNAL_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
+          owners.computeIfAbsent(m.group(1), OwnerFiles::new).sessions++;
         } else if ((m = OWNER_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
           owners.computeIfAbsent(m.group(1), OwnerFiles::new).others.add(p);
         } else if ((m = TEMP_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
@@ -653,6 +686,13 @@ public final class SessionStore {
         return 0;
       }
       long ownerAlive = readAlive(dead);
+      int ended = 0;
+      Path deadJournal = settings.directory.resolve(dead + ".journal");
+      if (journal.isOpen() && Files.isRegularFile(deadJournal, LinkOption.NOFOLLOW_LINKS)) {
+        // Its sessions are in this owner's journal before the dead one goes (package-info).
+        ended += journal.takeOver(deadJournal, ownerAlive);
+        StoreFiles.deleteQuietly(deadJournal);
+      }
       List<Path> sessions = new ArrayList<>();
       List<Path> others = new ArrayList<>();
       try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, dead + ".*")) {
@@ -663,12 +703,13 @@ public final class SessionStore {
           }
           if (m.matches() && m.group(1).equals(dead)) {
             sessions.add(p);
+          } else if (p.equals(deadJournal)) {
+            return ended; // this store has no journal to take it over: left for another
           } else if (!p.equals(lockFile)) {
             others.add(p);
           }
         }
       }
-      int ended = 0;
       for (Path p : sessions.subList(0, Math.min(sessions.size(), CLAIM_BATCH))) {
         if (claimRecord(p, ownerAlive)) {
           ended++;
@@ -1020,17 +1061,10 @@ public final class SessionStore {
         long now = clock.currentTimeMillis();
         for (LiveRecord r : live.values()) {
           synchronized (r) {
-            if (!r.ended && (r.onDisk() || r.unsentEnd != null)) {
+            if (!r.ended && r.onDisk()) {
               try {
-                SessionRecord open = r.snapshot(now, r.errorCount());
-                // An end that could not be posted keeps its status and duration; a session still
-                // open is over now, as if its process had died.
-                SessionRecord rec = r.unsentEnd != null
-                    ? open.withEnd(r.unsentEnd, r.unsentEndDurationMs)
-                    : open.endedByDeath(now);
-                if (!r.onDisk()) {
-                  r.file = sessionFile(owner, r.info.id());
-                }
+                // A session still open is over now, as if its process had died.
+                SessionRecord rec = r.snapshot(now, r.errorCount()).endedByDeath(now);
                 StoreFiles.writeAtomically(r.file, temp(r.info.id()), rec.toJson(), r.durable());
               } catch (IOException e) {
                 writeFailed("keep a session open at close", e);
@@ -1040,7 +1074,16 @@ public final class SessionStore {
           }
         }
         live.clear();
-        handOff();
+        String released = handOff();
+        // The journal's ends still to deliver, and sessions still open, go to the released owner too.
+        if (journal.close(now, closeGraceNanos())) {
+          if (released == null) {
+            released = newReleasedOwner();
+          }
+          StoreFiles.move(journal.journal().file(), settings.directory.resolve(released + ".journal"));
+        } else if (journal.journal() != null) {
+          journal.journal().delete();
+        }
         StoreFiles.syncDirectory(settings.directory);
         StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".alive"));
         StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".lock"));
@@ -1052,8 +1095,11 @@ public final class SessionStore {
     }
   }
 
-  /** Renames this owner's remaining records to a released owner, for whichever store starts next. */
-  private void handOff() throws IOException {
+  /**
+   * Renames this owner's remaining records to a released owner, for whichever store starts next;
+   * returns that owner, or null when no record was left.
+   */
+  private String handOff() throws IOException {
     String released = null;
     try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, owner + ".*.json")) {
       for (Path p : files) {
@@ -1062,15 +1108,21 @@ public final class SessionStore {
           continue;
         }
         if (released == null) {
-          released = OwnerId.released();
-          // Its lock file first, never locked: a prober takes only an existing lock file.
-          StoreFiles.open(settings.directory.resolve(released + ".lock"), StandardOpenOption.CREATE_NEW,
-              StandardOpenOption.WRITE).close();
+          released = newReleasedOwner();
         }
         StoreFiles.move(p, sessionFile(released, m.group(2)));
       }
     }
     pending.clear();
+    return released;
+  }
+
+  /** A released owner: its lock file first, never locked, since a prober takes only an existing lock file. */
+  private String newReleasedOwner() throws IOException {
+    String released = OwnerId.released();
+    StoreFiles.open(settings.directory.resolve(released + ".lock"), StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE).close();
+    return released;
   }
 
   private void releaseLock(boolean deleteFile) {

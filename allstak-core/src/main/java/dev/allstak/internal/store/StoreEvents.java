@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
  * Connects one tracker to the session store, then passes every event on to {@code next}. Not public
  * API.
  *
- * <p>The application's session has an instance of its own: {@link #countErrorsOf} tells it whose
- * error count to write. All user sessions share one: each user session is its own {@link
- * SessionInfo} and {@link SessionTracker}, and its error count is read from it.
+ * <p>The application's session has an instance of its own ({@code durableStart}): its events go to
+ * its record file, and {@link #countErrorsOf} tells it whose error count to write. All user
+ * sessions share one, whose events go to the store's journal as small ops.
  */
 public final class StoreEvents implements SessionEvents {
   private static final Logger log = LoggerFactory.getLogger(StoreEvents.class);
@@ -61,14 +61,22 @@ public final class StoreEvents implements SessionEvents {
 
   @Override
   public void onStatusChange(SessionInfo session, SessionStatus from, SessionStatus to) {
-    store.statusChanged(session, to);
+    if (durableStart) {
+      store.statusChanged(session, to);
+    } else {
+      store.userStatusChanged(session, to);
+    }
     next.onStatusChange(session, from, to);
   }
 
   @Override
   public void onStartDelivered(SessionInfo session, Outcome outcome) {
     try {
-      store.startDelivered(session, outcome);
+      if (durableStart) {
+        store.startDelivered(session, outcome);
+      } else {
+        store.userStartDelivered(session, outcome);
+      }
     } catch (RuntimeException e) {
       log.debug("AllStak: session store failed after the start", e);
     }
@@ -78,7 +86,11 @@ public final class StoreEvents implements SessionEvents {
   @Override
   public void onEnd(SessionInfo session, SessionStatus status, long durationMs, Outcome outcome) {
     try {
-      store.ended(session, status, durationMs, outcome);
+      if (durableStart) {
+        store.ended(session, status, durationMs, outcome);
+      } else {
+        store.userEnded(session, status, durationMs, outcome);
+      }
     } catch (RuntimeException e) {
       log.debug("AllStak: session store failed on end", e);
     }
