@@ -178,6 +178,11 @@ public final class SessionStore {
     journal.openSessionsFrom(source);
   }
 
+  /** The user-session journal; for tests and measurements. */
+  UserSessionJournal journalForTests() {
+    return journal;
+  }
+
   /** What this store did and dropped. */
   public StoreCounters counters() {
     return counters;

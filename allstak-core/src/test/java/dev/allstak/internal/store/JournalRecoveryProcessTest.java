@@ -45,7 +45,9 @@ class JournalRecoveryProcessTest {
           .systemProperty("child.sessions", Integer.toString(SESSIONS))
           .jvmArg("-Xmx128m")
           .start()) {
+        long t0 = System.nanoTime();
         assertThat(child.awaitOutput("OPENED", Duration.ofSeconds(60))).as(child.describe()).isTrue();
+        System.err.println("TIMING opened " + (System.nanoTime() - t0) / 1_000_000);
         Matcher m = SESSION_LINE.matcher(child.stdoutSoFar());
         while (m.find()) {
           int i = Integer.parseInt(m.group(1));
@@ -63,14 +65,17 @@ class JournalRecoveryProcessTest {
               && open.values().stream().filter(e -> e.status == dev.allstak.SessionStatus.CRASHED.ordinal()).count()
                   == expected.values().stream().filter("crashed"::equals).count();
         });
+        System.err.println("TIMING journaled " + (System.nanoTime() - t0) / 1_000_000);
         child.kill();
       }
+      long t1 = System.nanoTime();
       int endsBefore = backend.all().stream().filter(TestBackend.Received::isEnd).mapToInt(r -> 1).sum();
 
       AllStakClient next = client(backend);
       try {
         Await.until("every open session is reported", Duration.ofSeconds(90),
             () -> endsById(backend).keySet().containsAll(expected.keySet()));
+        System.err.println("TIMING recovered " + (System.nanoTime() - t1) / 1_000_000);
         Map<String, List<TestBackend.Received>> ends = endsById(backend);
         for (Map.Entry<String, String> e : expected.entrySet()) {
           List<TestBackend.Received> got = ends.get(e.getKey());
