@@ -34,7 +34,8 @@ final class SessionJournal {
 
   private final Path file;
   private final Path temp;
-  private final StringBuilder batch = new StringBuilder(4096);
+  /** Kept between batches, trimmed after a big one: an idle journal holds no megabyte builder. */
+  private StringBuilder batch = new StringBuilder(4096);
   private FileChannel channel;
   private long size;
   private String release;
@@ -114,7 +115,7 @@ final class SessionJournal {
       return;
     }
     byte[] data = batch.toString().getBytes(StandardCharsets.UTF_8);
-    batch.setLength(0);
+    resetBatch();
     writeFully(channel, data);
     size += data.length;
   }
@@ -143,9 +144,17 @@ final class SessionJournal {
       size = newSize;
     } finally {
       compacting = null;
-      batch.setLength(0);
+      resetBatch();
       contextWritten = false;
       StoreFiles.deleteQuietly(temp);
+    }
+  }
+
+  private void resetBatch() {
+    if (batch.capacity() > 64 * 1024) {
+      batch = new StringBuilder(4096);
+    } else {
+      batch.setLength(0);
     }
   }
 
