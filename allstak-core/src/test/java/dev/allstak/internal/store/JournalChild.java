@@ -10,8 +10,10 @@ import java.time.Duration;
 /**
  * An application with many user sessions, for the journal's process test: opens {@code
  * child.sessions} user sessions; session {@code i} records an error when {@code i % 10 == 0}, a
- * crash when {@code i % 50 == 1}, and is ended when {@code i % 100 == 2}. Prints {@code S <i> <id>}
- * for each, then {@code OPENED}, then waits to be killed.
+ * crash when {@code i % 50 == 1}, and is ended when {@code i % 100 == 2}. Those it ends come first;
+ * it prints {@code ENDED} and waits for a line {@code open} on stdin (so that the test can see their
+ * ends delivered before thousands of starts queue up); then it opens the others, prints {@code S <i>
+ * <id>} for each session and {@code OPENED}, and waits to be killed.
  */
 public final class JournalChild {
   private JournalChild() {}
@@ -30,7 +32,22 @@ public final class JournalChild {
     AllStakClient client = AllStak.init(config);
     int sessions = Integer.getInteger("child.sessions", 10_000);
     StringBuilder out = new StringBuilder(64 * 1024);
+    for (int i = 2; i < sessions; i += 100) {
+      UserSession s = client.startUserSession("user-" + i);
+      if (i % 10 == 0) {
+        s.recordError();
+      }
+      s.end();
+      out.append("S ").append(i).append(' ').append(s.sessionId()).append('\n');
+    }
+    System.out.println("ENDED");
+    System.out.flush();
+    new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))
+        .readLine();
     for (int i = 0; i < sessions; i++) {
+      if (i % 100 == 2) {
+        continue;
+      }
       UserSession s = client.startUserSession("user-" + i);
       if (i % 10 == 0) {
         s.recordError();
@@ -38,9 +55,6 @@ public final class JournalChild {
       if (i % 50 == 1) {
         // Not in the public UserSession API; the SDK's own handle is a tracker, and crashes this way.
         ((dev.allstak.SessionTracker) s).recordCrash();
-      }
-      if (i % 100 == 2) {
-        s.end();
       }
       out.append("S ").append(i).append(' ').append(s.sessionId()).append('\n');
       if (out.length() > 60_000) {
