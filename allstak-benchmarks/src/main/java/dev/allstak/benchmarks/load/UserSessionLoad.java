@@ -43,7 +43,12 @@ import java.util.regex.Pattern;
  * <pre>
  *   scripts/user-session-load.sh [--rate N/s] [--seconds N] [--latency-ms N] [--end-after-ms N]
  *                                [--shutdown-timeout-ms N] [--no-sdk] [--open N] [--max-in-flight N]
+ *                                [--outage-s N] [--drain-s N]
  * </pre>
+ *
+ * <p>{@code --outage-s N}: the backend answers 503 (and counts nothing) for the first N seconds; then
+ * the harness waits up to {@code --drain-s} (default 900) for every end to arrive before closing the
+ * client, so that the ends the session store kept during the outage are delivered by its retries.
  *
  * <p>{@code --open N} measures memory instead: heap after N open user sessions minus heap before.
  * {@code --no-sdk} runs the same driver against a client that does nothing, for the CPU baseline.
@@ -56,7 +61,7 @@ public final class UserSessionLoad {
 
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
-    try (Backend backend = new Backend(o.latencyMs)) {
+    try (Backend backend = new Backend(o.latencyMs, o.outageSeconds)) {
       if (o.open > 0) {
         measureHeap(o, backend);
       } else {
@@ -129,6 +134,14 @@ public final class UserSessionLoad {
       Thread.sleep(10);
     }
     ticks.cancel(false);
+    if (o.outageSeconds > 0 && client != null) {
+      long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.drainSeconds);
+      while (backend.endsReceived() < total && System.nanoTime() - drainUntil < 0) {
+        Thread.sleep(100);
+      }
+      System.out.printf(Locale.ROOT, "outage of %d s: %d of %d ends arrived %.1f s after the drive%n", o.outageSeconds,
+          backend.endsReceived(), total, (System.nanoTime() - wallBefore) / 1e9 - o.seconds);
+    }
     long driveWallNanos = System.nanoTime() - wallBefore;
     long sdkThreadsCpuNanos = sdkThreadsCpuNanos();
     long closeStart = System.nanoTime();
@@ -246,8 +259,12 @@ public final class UserSessionLoad {
     private final ExecutorService workers;
     private final long latencyMs;
 
-    Backend(long latencyMs) throws IOException {
+    /** Until when (nanoTime) the backend answers 503: an outage. */
+    private final long outageUntilNanos;
+
+    Backend(long latencyMs, int outageSeconds) throws IOException {
       this.latencyMs = latencyMs;
+      this.outageUntilNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(outageSeconds);
       // The JDK server writes an answer's headers and body apart: with Nagle's algorithm on, the
       // body waits for the client's delayed ACK (~40 ms), which no real backend adds to its latency.
       System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -263,6 +280,11 @@ public final class UserSessionLoad {
       server.start();
     }
 
+    /** Sessions with at least one end received (answered 2xx). */
+    int endsReceived() {
+      return ends.size();
+    }
+
     int port() {
       return server.getAddress().getPort();
     }
@@ -273,6 +295,10 @@ public final class UserSessionLoad {
         String path = exchange.getRequestURI().getPath();
         if (latencyMs > 0) {
           Thread.sleep(latencyMs);
+        }
+        if (System.nanoTime() - outageUntilNanos < 0) {
+          exchange.sendResponseHeaders(503, -1);
+          return;
         }
         Matcher id = SESSION_ID.matcher(body);
         if (id.find()) {
@@ -357,6 +383,8 @@ public final class UserSessionLoad {
     boolean noSdk;
     int open;
     int maxInFlight = AllStakConfig.DEFAULT_MAX_REQUESTS_IN_FLIGHT;
+    int outageSeconds;
+    int drainSeconds = 900;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -371,8 +399,10 @@ public final class UserSessionLoad {
           case "--no-sdk": o.noSdk = true; break;
           case "--open": o.open = Integer.parseInt(args[++i]); break;
           case "--max-in-flight": o.maxInFlight = Integer.parseInt(args[++i]); break;
+          case "--outage-s": o.outageSeconds = Integer.parseInt(args[++i]); break;
+          case "--drain-s": o.drainSeconds = Integer.parseInt(args[++i]); break;
           default: throw new IllegalArgumentException("unknown option " + a
-              + " (expected --rate, --seconds, --latency-ms, --end-after-ms, --shutdown-timeout-ms, --no-sdk, --open, --max-in-flight)");
+              + " (expected --rate, --seconds, --latency-ms, --end-after-ms, --shutdown-timeout-ms, --no-sdk, --open, --max-in-flight, --outage-s, --drain-s)");
         }
         if (o.rate <= 0 || o.seconds <= 0) {
           throw new IllegalArgumentException("--rate and --seconds must be positive");
