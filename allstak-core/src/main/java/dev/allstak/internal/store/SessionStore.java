@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -44,11 +43,17 @@ import org.slf4j.LoggerFactory;
  * Keeps this process's open sessions on local disk and ends the sessions of processes that died.
  * Not public API; the protocol is described in {@code package-info.java}.
  *
- * <p>Threads: {@code allstak-store} opens the folder, writes records and heartbeats and claims dead
- * owners' records; {@code allstak-store-delivery} posts stored starts and ends. The host's threads
- * only touch memory: {@link #opened} adds a record, {@link #statusChanged} raises a status, sets a
- * flag and unparks the writer. The end path ({@link #ended}) writes synchronously: it already
- * blocks on the network, and a crash must reach the disk before the process goes.
+ * <p>Two kinds of session: the application's is one record file ({@link LiveRecord}, {@link
+ * SessionRecord}), written on init's thread at its start; user sessions, any number of them, are
+ * lines in this owner's journal ({@link UserSessionJournal}), written by the store's thread only.
+ *
+ * <p>Threads: {@code allstak-store} opens the folder, writes records, the journal and heartbeats,
+ * claims dead owners' records and journals, and pipelines the journal's deliveries; {@code
+ * allstak-store-delivery} posts stored application records one at a time. The host's threads only
+ * touch memory: a user session's event is one offer to the journal's ring; the application
+ * session's status change raises a status, sets a flag and unparks the writer. The application
+ * session's end path ({@link #ended}) writes synchronously: it already blocks on the network, and a
+ * crash must reach the disk before the process goes.
  *
  * <p>When the folder cannot be created or written, one WARN says so and the store keeps nothing:
  * sessions are tracked in memory only.
@@ -157,7 +162,7 @@ public final class SessionStore {
    * next}. A host thread only puts a small op in a buffer; the store's thread writes the journal.
    */
   public StoreEvents eventsFor(SessionEvents next) {
-    return new StoreEvents(this, next, false);
+    return new StoreEvents(this, journal, next);
   }
 
   /**
@@ -166,7 +171,7 @@ public final class SessionStore {
    * the moment {@code init} returns is still reported by the next start.
    */
   public StoreEvents eventsForApplication(SessionEvents next) {
-    return new StoreEvents(this, next, true);
+    return new StoreEvents(this, null, next);
   }
 
   /**
@@ -261,10 +266,6 @@ public final class SessionStore {
     if (s == MEMORY_ONLY || s == CLOSED || closeRequested) {
       return;
     }
-    if (!source.durableStart) {
-      journal.offer(JournalFormat.OPEN, info, 0);
-      return;
-    }
     LiveRecord r = new LiveRecord(info, source);
     live.put(info.id(), r);
     if (source.durableStart && open()) {
@@ -275,31 +276,6 @@ public final class SessionStore {
       return;
     }
     wake();
-  }
-
-  /** A user session's status rose, on the host's error path: one offer to the journal's buffer. */
-  void userStatusChanged(SessionInfo info, SessionStatus to) {
-    journal.offer(JournalFormat.STATUS, info, to.ordinal());
-  }
-
-  /** A user session's start went out: noted in the journal, so that it is never sent again. */
-  void userStartDelivered(SessionInfo info, Outcome outcome) {
-    if (outcome == Outcome.DELIVERED) {
-      journal.offer(JournalFormat.START_DELIVERED, info, 0);
-    }
-  }
-
-  /**
-   * A user session ended: done when its end was delivered or rejected for good; when it could not be
-   * delivered (shutdown, a full queue, the backend down), its end goes into the journal with its
-   * real status and duration, and the store's thread delivers it later.
-   */
-  void userEnded(SessionInfo info, SessionStatus status, long durationMs, Outcome outcome) {
-    if (outcome == Outcome.FAILED) {
-      journal.offer(JournalFormat.END, info, JournalFormat.packEnd(status, durationMs, info.startKnownDelivered()));
-    } else {
-      journal.offer(JournalFormat.DONE, info, 0);
-    }
   }
 
   /** Runs on the host's error path: a map lookup, a CAS, two volatile writes and an unpark. */
@@ -427,7 +403,7 @@ public final class SessionStore {
       if (!open()) {
         return;
       }
-      openJournal();
+      journal.open(settings.directory, owner, temp("journal"));
       loop();
     } catch (Throwable t) {
       rethrowIfFatal(t);
@@ -463,7 +439,7 @@ public final class SessionStore {
         }
         long next = Math.min(nextBeat - now, nextScan - now);
         next = Math.min(next, dispatchDeliveries(now));
-        next = Math.min(next, journalWork());
+        next = Math.min(next, journal.work());
         if (next > 0 && !dirtyHint && !closeRequested) {
           LockSupport.parkNanos(this, next);
         }
@@ -472,29 +448,6 @@ public final class SessionStore {
         log.warn("AllStak: session store error; carrying on", t);
         LockSupport.parkNanos(this, settings.heartbeatNanos);
       }
-    }
-  }
-
-  /** Creates this owner's journal; without it, user sessions are tracked in memory only. */
-  private void openJournal() {
-    try {
-      journal.open(settings.directory.resolve(owner + ".journal"), temp("journal"));
-    } catch (IOException | RuntimeException e) {
-      journal.stopAccepting();
-      writeFailed("create the user-session journal", e);
-    }
-  }
-
-  /** The journal's turn on the store's thread; returns nanos until it wants the next. */
-  private long journalWork() {
-    if (!journal.isOpen()) {
-      return Long.MAX_VALUE;
-    }
-    try {
-      return journal.work(false);
-    } catch (IOException e) {
-      writeFailed("write the user-session journal", e);
-      return settings.heartbeatNanos;
     }
   }
 
@@ -645,7 +598,7 @@ public final class SessionStore {
             && SessionRecord.SESSION_ID.matcher(m.group(2)).matches()) {
           owners.computeIfAbsent(m.group(1), OwnerFiles::new).sessions++;
           count++;
-          total += sizeOf(p);
+          total += StoreFiles.sizeOf(p);
         } else if ((m = JOURNAL_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
           owners.computeIfAbsent(m.group(1), OwnerFiles::new).sessions++;
         } else if ((m = OWNER_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
@@ -828,7 +781,7 @@ public final class SessionStore {
   private void removeIfOrphan(OwnerFiles o) {
     long now = clock.currentTimeMillis();
     for (Path p : o.others) {
-      if (now - modifiedMillis(p) < ORPHAN_MIN_AGE_MILLIS) {
+      if (now - StoreFiles.modifiedMillis(p) < ORPHAN_MIN_AGE_MILLIS) {
         return;
       }
     }
@@ -852,17 +805,9 @@ public final class SessionStore {
   }
 
   private long readAlive(String someOwner) {
-    try {
-      byte[] data = StoreFiles.readAtMost(settings.directory.resolve(someOwner + ".alive"), 256);
-      if (data == null) {
-        return 0;
-      }
-      Matcher m = Pattern.compile("\"lastAlive\":(\\d{1,18})").matcher(new String(data, StandardCharsets.UTF_8));
-      return m.find() ? Long.parseLong(m.group(1)) : 0;
-    } catch (IOException | RuntimeException e) {
-      return 0;
-    }
+    return StoreFiles.readAlive(settings.directory.resolve(someOwner + ".alive"));
   }
+
 
   /** Over the entry or byte bound: drops this store's oldest pending ends until under it. */
   private void enforceBounds() {
@@ -1151,24 +1096,6 @@ public final class SessionStore {
 
   private static boolean validOwner(String owner) {
     return OwnerId.PATTERN.matcher(owner).matches();
-  }
-
-  private static long sizeOf(Path p) {
-    try {
-      return Files.size(p);
-    } catch (IOException e) {
-      return 0;
-    }
-  }
-
-  private static long modifiedMillis(Path p) {
-    try {
-      return Files.getLastModifiedTime(p).toMillis();
-    } catch (NoSuchFileException e) {
-      return 0;
-    } catch (IOException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   private static void rethrowIfFatal(Throwable t) {

@@ -20,15 +20,18 @@ public final class StoreEvents implements SessionEvents {
   private static final Logger log = LoggerFactory.getLogger(StoreEvents.class);
 
   private final SessionStore store;
+  /** Where user sessions' events go; null for the application's session, which has a record file. */
+  private final UserSessionJournal journal;
   private final SessionEvents next;
   /** Whether the session's record is on disk before its start returns (see {@link SessionStore#opened}). */
   final boolean durableStart;
   private volatile SessionTracker tracker;
 
-  StoreEvents(SessionStore store, SessionEvents next, boolean durableStart) {
+  StoreEvents(SessionStore store, UserSessionJournal journal, SessionEvents next) {
     this.store = store;
+    this.journal = journal;
     this.next = next == null ? SessionEvents.NONE : next;
-    this.durableStart = durableStart;
+    this.durableStart = journal == null;
   }
 
   /** The tracker whose error count goes into its session's record. */
@@ -52,7 +55,11 @@ public final class StoreEvents implements SessionEvents {
   @Override
   public void onStart(SessionInfo session) {
     try {
-      store.opened(session, this);
+      if (journal != null) {
+        journal.offer(JournalFormat.OPEN, session, 0);
+      } else {
+        store.opened(session, this);
+      }
     } catch (RuntimeException e) {
       log.debug("AllStak: session store failed on start", e);
     }
@@ -61,10 +68,11 @@ public final class StoreEvents implements SessionEvents {
 
   @Override
   public void onStatusChange(SessionInfo session, SessionStatus from, SessionStatus to) {
-    if (durableStart) {
-      store.statusChanged(session, to);
+    if (journal != null) {
+      // The host's error path: one offer to the journal's ring, no lock, no I/O.
+      journal.offer(JournalFormat.STATUS, session, to.ordinal());
     } else {
-      store.userStatusChanged(session, to);
+      store.statusChanged(session, to);
     }
     next.onStatusChange(session, from, to);
   }
@@ -72,10 +80,10 @@ public final class StoreEvents implements SessionEvents {
   @Override
   public void onStartDelivered(SessionInfo session, Outcome outcome) {
     try {
-      if (durableStart) {
+      if (journal == null) {
         store.startDelivered(session, outcome);
-      } else {
-        store.userStartDelivered(session, outcome);
+      } else if (outcome == Outcome.DELIVERED) {
+        journal.offer(JournalFormat.START_DELIVERED, session, 0);
       }
     } catch (RuntimeException e) {
       log.debug("AllStak: session store failed after the start", e);
@@ -86,10 +94,14 @@ public final class StoreEvents implements SessionEvents {
   @Override
   public void onEnd(SessionInfo session, SessionStatus status, long durationMs, Outcome outcome) {
     try {
-      if (durableStart) {
+      if (journal == null) {
         store.ended(session, status, durationMs, outcome);
+      } else if (outcome == Outcome.FAILED) {
+        // Not posted (shutdown, a full queue, the backend down): the journal keeps the real end.
+        journal.offer(JournalFormat.END, session,
+            JournalFormat.packEnd(status, durationMs, session.startKnownDelivered()));
       } else {
-        store.userEnded(session, status, durationMs, outcome);
+        journal.offer(JournalFormat.DONE, session, 0);
       }
     } catch (RuntimeException e) {
       log.debug("AllStak: session store failed on end", e);

@@ -3,6 +3,7 @@ package dev.allstak.internal.store;
 import dev.allstak.SessionStatus;
 import dev.allstak.SessionTracker;
 import dev.allstak.internal.Clock;
+import dev.allstak.internal.RepeatingLog;
 import dev.allstak.internal.session.SessionInfo;
 import dev.allstak.internal.transport.Transport;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
 
 /**
  * The user sessions of one store owner: what the host's threads tell of them goes into an {@link
@@ -45,6 +47,7 @@ final class UserSessionJournal {
   private final AtomicBoolean wakeArmed = new AtomicBoolean(true);
   private final JournalDelivery delivery;
   private final OpBuffer.Sink sink = this::apply;
+  private final RepeatingLog failures = new RepeatingLog(LoggerFactory.getLogger(UserSessionJournal.class));
   private volatile boolean accepting = true;
   /** Walks the sessions of this owner that are open now; null: compaction could not know them. */
   private volatile Consumer<Consumer<SessionInfo>> openSessions;
@@ -98,6 +101,37 @@ final class UserSessionJournal {
   void open(Path file, Path temp) throws IOException {
     journal = new SessionJournal(file, temp);
     journal.open();
+  }
+
+  /**
+   * Creates {@code <owner>.journal} in {@code dir}; when it cannot be, user sessions are tracked in
+   * memory only (counted, logged once).
+   */
+  void open(Path dir, String owner, Path temp) {
+    try {
+      open(dir.resolve(owner + ".journal"), temp);
+    } catch (IOException | RuntimeException e) {
+      stopAccepting();
+      failed("create the user-session journal", e);
+    }
+  }
+
+  /** {@link #work(boolean)} for the store's loop: failures are counted and logged, never thrown. */
+  long work() {
+    if (!isOpen()) {
+      return Long.MAX_VALUE;
+    }
+    try {
+      return work(false);
+    } catch (IOException e) {
+      failed("write the user-session journal", e);
+      return FLUSH_NANOS;
+    }
+  }
+
+  private void failed(String what, Exception e) {
+    counters.writeFailures.incrementAndGet();
+    failures.failure("AllStak: session store could not {}: {}", what, e.toString());
   }
 
   boolean isOpen() {
