@@ -478,7 +478,7 @@ public final class SessionStore {
         return true;
       } catch (IOException | RuntimeException e) {
         state = MEMORY_ONLY;
-        journal.stopAccepting();
+        journal.discard();
         live.clear();
         releaseLock(true);
         log.warn("AllStak: cannot use the session store folder {} ({}); sessions are tracked in memory "

@@ -95,6 +95,15 @@ final class UserSessionJournal {
     accepting = false;
   }
 
+  /**
+   * Stops taking ops and lets go of those buffered (they hold their sessions): the store went
+   * memory-only before its thread ever drained, so no one else drains.
+   */
+  void discard() {
+    accepting = false;
+    buffer.drain((kind, session, arg) -> { });
+  }
+
   // ---- The store's thread ------------------------------------------------------------------
 
   /** Creates this owner's journal; called once the store is open. */
