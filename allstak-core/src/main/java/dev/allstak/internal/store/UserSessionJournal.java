@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * else on the store's thread, or in close() once that thread has stopped.
  *
  * <p>Invariants: every op reaches the journal in the order it was offered, within {@link
- * #FLUSH_NANOS} of it (one write per batch), unless the buffer was full (counted, {@code
- * droppedBuffer}). The journal holds at most {@code maxJournalSessions} sessions (open, or with an
+ * #FLUSH_NANOS} of it (one write per batch; at once when {@link #BURST_OPS} are waiting), unless
+ * the buffer was full (counted, {@code droppedBuffer}). The journal holds at most {@code maxJournalSessions} sessions (open, or with an
  * end to deliver); an open beyond that is not written (counted, {@code droppedCapacity}). Each end
  * the journal holds is delivered until it is answered for good, then marked done (X), and a done
  * session never comes back, in this process or the next.
@@ -34,6 +34,8 @@ final class UserSessionJournal {
   static final long FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   /** Ops the buffer holds between two drains (a power of two). */
   static final int BUFFER_OPS = 16 * 1024;
+  /** Ops that end the wait for the flush interval: a burst is written at once, not dropped. */
+  static final int BURST_OPS = BUFFER_OPS / 8;
   /** A journal smaller than this is never compacted. */
   static final long COMPACT_MIN_BYTES = 1024 * 1024;
   /** A generous estimate of one session's lines after compaction, for the compaction trigger. */
@@ -84,8 +86,8 @@ final class UserSessionJournal {
       counters.droppedBuffer.incrementAndGet();
       return;
     }
-    // The first op after a drain wakes the store's thread; so does a buffer filling up.
-    if ((wakeArmed.get() && wakeArmed.compareAndSet(true, false)) || (pos & (BUFFER_OPS / 4 - 1)) == 0) {
+    // The first op after a drain wakes the store's thread; so does every eighth of the ring filled.
+    if ((wakeArmed.get() && wakeArmed.compareAndSet(true, false)) || (pos & (BURST_OPS - 1)) == 0) {
       wake.run();
     }
   }
@@ -162,7 +164,7 @@ final class UserSessionJournal {
   long work(boolean force) throws IOException {
     long now = clock.nanoTime();
     if (!buffer.isEmpty() && (force || now - lastDrainNanos >= FLUSH_NANOS
-        || buffer.size() >= BUFFER_OPS / 2)) {
+        || buffer.size() >= BURST_OPS)) {
       buffer.drain(sink);
       lastDrainNanos = now;
       wakeArmed.set(true);

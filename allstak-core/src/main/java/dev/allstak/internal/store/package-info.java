@@ -47,7 +47,7 @@
  *       no lock, no I/O, no allocation. A full ring drops the op and counts it ({@code
  *       store.droppedBuffer}).
  *   <li>The store's thread drains the ring at most every {@code FLUSH_NANOS} (50 ms; at once when
- *       it is half full) and appends the batch in one {@code write}, without fsync: a SIGKILL
+ *       an eighth of it is filled) and appends the batch in one {@code write}, without fsync: a SIGKILL
  *       loses at most the ops of the last 50 ms (a session opened then is not reported; one ended
  *       then is reported again, {@code abnormal}), a power cut may lose more.
  *   <li>A line counts only once its newline is on disk: a torn last line is ignored. Ops are
