@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  * session never comes back, in this process or the next.
  */
 final class UserSessionJournal {
+  private static final SessionStatus[] STATUSES = SessionStatus.values();
   /** The longest an op waits in memory before it is written: a SIGKILL loses at most this much. */
   static final long FLUSH_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   /** Ops the buffer holds between two drains (a power of two). */
@@ -195,7 +196,7 @@ final class UserSessionJournal {
         return;
       case JournalFormat.END: {
         JournalEntry e = new JournalEntry(s);
-        e.end = SessionStatus.values()[(int) (arg & 3)];
+        e.end = STATUSES[(int) (arg & 3)];
         e.startDelivered = (arg & 4) != 0;
         e.durationMs = arg >>> 3;
         journal.ended(s, e.end, e.durationMs, e.startDelivered);
