@@ -46,7 +46,10 @@ final class UserSessionJournal {
   private final Clock clock;
   private final StoreCounters counters;
   private final Runnable wake;
-  private final OpBuffer buffer = new OpBuffer(BUFFER_OPS);
+  /** Made at the first user session: a client without any costs neither init's time nor the heap. */
+  private volatile OpBuffer ring;
+  /** Stands in for the ring until it is made: always empty. */
+  private static final OpBuffer NONE_YET = new OpBuffer(1);
   private final AtomicBoolean wakeArmed = new AtomicBoolean(true);
   private final JournalDelivery delivery;
   private final OpBuffer.Sink sink = this::apply;
@@ -82,6 +85,10 @@ final class UserSessionJournal {
     if (!accepting) {
       return;
     }
+    OpBuffer buffer = ring;
+    if (buffer == null) {
+      buffer = makeRing();
+    }
     long pos = buffer.offer(kind, session, arg);
     if (pos < 0) {
       counters.droppedBuffer.incrementAndGet();
@@ -91,6 +98,19 @@ final class UserSessionJournal {
     if ((wakeArmed.get() && wakeArmed.compareAndSet(true, false)) || (pos & (BURST_OPS - 1)) == 0) {
       wake.run();
     }
+  }
+
+  private synchronized OpBuffer makeRing() {
+    if (ring == null) {
+      ring = new OpBuffer(BUFFER_OPS);
+    }
+    return ring;
+  }
+
+  /** The ring, or an empty stand-in before the first user session; for the store's thread. */
+  private OpBuffer buffer() {
+    OpBuffer b = ring;
+    return b == null ? NONE_YET : b;
   }
 
   /** Stops taking ops: the store is closing or memory-only. */
@@ -104,7 +124,7 @@ final class UserSessionJournal {
    */
   void discard() {
     accepting = false;
-    buffer.drain((kind, session, arg) -> { });
+    buffer().drain((kind, session, arg) -> { });
   }
 
   // ---- The store's thread ------------------------------------------------------------------
@@ -164,6 +184,7 @@ final class UserSessionJournal {
    */
   long work(boolean force) throws IOException {
     long now = clock.nanoTime();
+    OpBuffer buffer = buffer();
     if (!buffer.isEmpty() && (force || now - lastDrainNanos >= FLUSH_NANOS
         || buffer.size() >= BURST_OPS)) {
       buffer.drain(sink);
@@ -291,7 +312,7 @@ final class UserSessionJournal {
     if (journal == null || !journal.isOpen()) {
       return false;
     }
-    buffer.drain(sink);
+    buffer().drain(sink);
     delivery.collect(e -> journal.startDelivered(e.info.id()), e -> journal.done(e.info.id()));
     journal.alive(nowMillis);
     try {
@@ -312,6 +333,6 @@ final class UserSessionJournal {
 
   /** Ops waiting in memory; for tests. */
   int buffered() {
-    return buffer.size();
+    return buffer().size();
   }
 }
