@@ -403,7 +403,7 @@ public final class SessionStore {
       if (!open()) {
         return;
       }
-      journal.open(settings.directory, owner, temp("journal"));
+      journal.openLater(settings.directory, owner, temp("journal"));
       loop();
     } catch (Throwable t) {
       rethrowIfFatal(t);
@@ -646,7 +646,7 @@ public final class SessionStore {
       long ownerAlive = readAlive(dead);
       int ended = 0;
       Path deadJournal = settings.directory.resolve(dead + ".journal");
-      if (journal.isOpen() && Files.isRegularFile(deadJournal, LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.isRegularFile(deadJournal, LinkOption.NOFOLLOW_LINKS) && journal.ensureOpen()) {
         // Its sessions are in this owner's journal before the dead one goes (package-info).
         ended += journal.takeOver(deadJournal, ownerAlive);
         StoreFiles.deleteQuietly(deadJournal);

@@ -60,6 +60,8 @@ final class UserSessionJournal {
 
   // The store's thread's.
   private SessionJournal journal;
+  private Path pendingFile;
+  private Path pendingTemp;
   /** Sessions open in the journal: exact after a compaction, kept up from the ops drained since. */
   private int open;
   private long lastDrainNanos;
@@ -135,22 +137,41 @@ final class UserSessionJournal {
     journal.open();
   }
 
+
   /**
-   * Creates {@code <owner>.journal} in {@code dir}; when it cannot be, user sessions are tracked in
-   * memory only (counted, logged once).
+   * Names this owner's journal, {@code <owner>.journal} in {@code dir}; the file is created when
+   * first needed (a user session's op, or a dead owner's journal to take over), so a process
+   * without user sessions has none.
    */
-  void open(Path dir, String owner, Path temp) {
+  void openLater(Path dir, String owner, Path temp) {
+    pendingFile = dir.resolve(owner + ".journal");
+    pendingTemp = temp;
+  }
+
+  /**
+   * Creates the journal named by {@link #openLater} unless it is open; false when it cannot be
+   * (user sessions are then tracked in memory only; counted, logged once).
+   */
+  boolean ensureOpen() {
+    if (isOpen()) {
+      return true;
+    }
+    if (pendingFile == null || journal != null) {
+      return false; // not named yet, or its creation failed before
+    }
     try {
-      open(dir.resolve(owner + ".journal"), temp);
+      open(pendingFile, pendingTemp);
+      return true;
     } catch (IOException | RuntimeException e) {
-      stopAccepting();
+      discard();
       failed("create the user-session journal", e);
+      return false;
     }
   }
 
   /** {@link #work(boolean)} for the store's loop: failures are counted and logged, never thrown. */
   long work() {
-    if (!isOpen()) {
+    if (!isOpen() && (buffer().isEmpty() || !ensureOpen())) {
       return Long.MAX_VALUE;
     }
     try {
@@ -308,6 +329,9 @@ final class UserSessionJournal {
     long until = clock.nanoTime() + graceNanos;
     while (delivery.inFlight() > 0 && clock.nanoTime() - until < 0) {
       java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+    if (!buffer().isEmpty()) {
+      ensureOpen(); // ends kept at shutdown before the journal was ever needed
     }
     if (journal == null || !journal.isOpen()) {
       return false;

@@ -65,7 +65,9 @@ public final class JournalMeasure {
     store.start();
     UserSessions users = users(store, instant);
     store.trackOpenSessions(users::forEachOpen);
+    users.start("warm-up").end(); // the journal is created at the first user session
     waitForJournal(store);
+    Thread.sleep(200);
     long w0 = store.journalForTests().journal().writes;
     long b0 = store.journalForTests().journal().bytesWritten;
     int n = 500;
