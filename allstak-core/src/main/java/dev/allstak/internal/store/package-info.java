@@ -17,7 +17,8 @@
  *       process): its start attributes, status, error count, whether its start was delivered and,
  *       once ended, its end.
  *   <li>{@code <owner>.journal}: the owner's user sessions, any number of them, as an append-only
- *       journal of small ops ({@link dev.allstak.internal.store.JournalFormat}); see "The journal".
+ *       journal of small ops ({@link dev.allstak.internal.store.JournalFormat}), created when first
+ *       needed (a user session, or a dead owner's journal to take over); see "The journal".
  *   <li>{@code <owner>.<name>.<n>.tmp}: a write in progress; records are written to a temp file of
  *       the writer's own and renamed over the record, so a crash leaves the old or the new record.
  * </ul>
