@@ -48,12 +48,12 @@ final class UserSessionJournal {
   private final Runnable wake;
   /** Made at the first user session: a client without any costs neither init's time nor the heap. */
   private volatile OpBuffer ring;
-  /** Stands in for the ring until it is made: always empty. */
-  private static final OpBuffer NONE_YET = new OpBuffer(1);
   private final AtomicBoolean wakeArmed = new AtomicBoolean(true);
-  private final JournalDelivery delivery;
-  private final OpBuffer.Sink sink = this::apply;
-  private final RepeatingLog failures = new RepeatingLog(LoggerFactory.getLogger(UserSessionJournal.class));
+  private final Transport transport;
+  // Made with the journal file, on the store's thread: init's thread pays for none of it.
+  private JournalDelivery delivery;
+  private OpBuffer.Sink sink;
+  private RepeatingLog failures;
   private volatile boolean accepting = true;
   /** Walks the sessions of this owner that are open now; null: compaction could not know them. */
   private volatile Consumer<Consumer<SessionInfo>> openSessions;
@@ -72,7 +72,7 @@ final class UserSessionJournal {
     this.clock = clock;
     this.counters = counters;
     this.wake = wake;
-    this.delivery = new JournalDelivery(transport, clock, settings, counters, wake);
+    this.transport = transport;
     this.lastDrainNanos = clock.nanoTime() - FLUSH_NANOS;
   }
 
@@ -109,10 +109,18 @@ final class UserSessionJournal {
     return ring;
   }
 
-  /** The ring, or an empty stand-in before the first user session; for the store's thread. */
-  private OpBuffer buffer() {
+  /** Whether no op waits: true before the first user session made the ring. */
+  private boolean nothingBuffered() {
     OpBuffer b = ring;
-    return b == null ? NONE_YET : b;
+    return b == null || b.isEmpty();
+  }
+
+  /** Hands every buffered op to {@code to}; on the store's thread. */
+  private void drainTo(OpBuffer.Sink to) {
+    OpBuffer b = ring;
+    if (b != null) {
+      b.drain(to);
+    }
   }
 
   /** Stops taking ops: the store is closing or memory-only. */
@@ -126,13 +134,15 @@ final class UserSessionJournal {
    */
   void discard() {
     accepting = false;
-    buffer().drain((kind, session, arg) -> { });
+    drainTo((kind, session, arg) -> { });
   }
 
   // ---- The store's thread ------------------------------------------------------------------
 
   /** Creates this owner's journal; called once the store is open. */
   void open(Path file, Path temp) throws IOException {
+    delivery = new JournalDelivery(transport, clock, settings, counters, wake);
+    sink = this::apply;
     journal = new SessionJournal(file, temp);
     journal.open();
   }
@@ -171,7 +181,7 @@ final class UserSessionJournal {
 
   /** {@link #work(boolean)} for the store's loop: failures are counted and logged, never thrown. */
   long work() {
-    if (!isOpen() && (buffer().isEmpty() || !ensureOpen())) {
+    if (!isOpen() && (nothingBuffered() || !ensureOpen())) {
       return Long.MAX_VALUE;
     }
     try {
@@ -184,6 +194,9 @@ final class UserSessionJournal {
 
   private void failed(String what, Exception e) {
     counters.writeFailures.incrementAndGet();
+    if (failures == null) {
+      failures = new RepeatingLog(LoggerFactory.getLogger(UserSessionJournal.class));
+    }
     failures.failure("AllStak: session store could not {}: {}", what, e.toString());
   }
 
@@ -205,8 +218,8 @@ final class UserSessionJournal {
    */
   long work(boolean force) throws IOException {
     long now = clock.nanoTime();
-    OpBuffer buffer = buffer();
-    if (!buffer.isEmpty() && (force || now - lastDrainNanos >= FLUSH_NANOS
+    OpBuffer buffer = ring;
+    if (buffer != null && !buffer.isEmpty() && (force || now - lastDrainNanos >= FLUSH_NANOS
         || buffer.size() >= BURST_OPS)) {
       buffer.drain(sink);
       lastDrainNanos = now;
@@ -216,7 +229,7 @@ final class UserSessionJournal {
     journal.flush();
     compactIfDue();
     long retry = delivery.pump(e -> journal.done(e.info.id()));
-    long drain = buffer.isEmpty() ? Long.MAX_VALUE : Math.max(1, lastDrainNanos + FLUSH_NANOS - clock.nanoTime());
+    long drain = nothingBuffered() ? Long.MAX_VALUE : Math.max(1, lastDrainNanos + FLUSH_NANOS - clock.nanoTime());
     return Math.min(retry, journal.hasBatch() ? 1 : drain);
   }
 
@@ -325,18 +338,20 @@ final class UserSessionJournal {
    */
   boolean close(long nowMillis, long graceNanos) {
     accepting = false;
-    delivery.stop();
-    long until = clock.nanoTime() + graceNanos;
-    while (delivery.inFlight() > 0 && clock.nanoTime() - until < 0) {
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    if (delivery != null) {
+      delivery.stop();
+      long until = clock.nanoTime() + graceNanos;
+      while (delivery.inFlight() > 0 && clock.nanoTime() - until < 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      }
     }
-    if (!buffer().isEmpty()) {
+    if (!nothingBuffered()) {
       ensureOpen(); // ends kept at shutdown before the journal was ever needed
     }
     if (journal == null || !journal.isOpen()) {
       return false;
     }
-    buffer().drain(sink);
+    drainTo(sink);
     delivery.collect(e -> journal.startDelivered(e.info.id()), e -> journal.done(e.info.id()));
     journal.alive(nowMillis);
     try {
@@ -357,6 +372,7 @@ final class UserSessionJournal {
 
   /** Ops waiting in memory; for tests. */
   int buffered() {
-    return buffer().size();
+    OpBuffer b = ring;
+    return b == null ? 0 : b.size();
   }
 }
