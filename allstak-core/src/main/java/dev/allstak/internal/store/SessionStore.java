@@ -587,6 +587,8 @@ public final class SessionStore {
     Map<String, OwnerFiles> owners = new HashMap<>();
     int count = 0;
     long total = 0;
+    int entriesAtStart = entries.get();
+    long bytesAtStart = bytes.get();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory)) {
       for (Path p : files) {
         if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -611,8 +613,10 @@ public final class SessionStore {
         }
       }
     }
-    entries.set(count);
-    bytes.set(total);
+    // Not set: a record written on init's thread while the folder was listed would be forgotten and
+    // the bound overrun. What changed meanwhile stays counted (at worst once too often, until the next scan).
+    entries.addAndGet(count - entriesAtStart);
+    bytes.addAndGet(total - bytesAtStart);
     int claimed = 0;
     for (OwnerFiles o : owners.values()) {
       if (closeRequested) {
