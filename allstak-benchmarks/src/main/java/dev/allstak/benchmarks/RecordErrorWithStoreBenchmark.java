@@ -72,7 +72,8 @@ public class RecordErrorWithStoreBenchmark {
       boolean persisted = store.isPersisting();
       long recordsOnDisk;
       try (Stream<Path> files = Files.walk(cache)) {
-        recordsOnDisk = files.filter(p -> p.toString().endsWith(".json")).count();
+        // eventsFor: the session is in the owner's user-session journal, not a record file.
+        recordsOnDisk = files.filter(p -> p.toString().endsWith(".journal")).count();
       }
       store.close(TimeUnit.SECONDS.toNanos(5));
       try (Stream<Path> files = Files.walk(cache)) {

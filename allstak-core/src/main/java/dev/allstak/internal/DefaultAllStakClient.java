@@ -102,6 +102,7 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
         },
         counters, config.shutdownTimeout().toNanos(), config.release(), config.environment(),
         config.maxRequestsInFlight());
+    store.trackOpenSessions(userSessions::forEachOpen);
     store.start();
   }
 

@@ -137,6 +137,11 @@ public final class ChildJvm implements AutoCloseable {
     }
   }
 
+  /** What the child has written to stdout so far. */
+  public String stdoutSoFar() {
+    return stdout.text();
+  }
+
   /** The command line and the output so far, for failure messages. */
   public String describe() {
     return "command: " + String.join(" ", command) + "\n--- stdout ---\n" + stdout.text()

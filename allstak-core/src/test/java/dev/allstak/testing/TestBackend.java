@@ -71,12 +71,14 @@ public final class TestBackend implements AutoCloseable {
     server.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
-        record(request);
+        Received r = record(request);
         if (hang) {
           return new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE);
         }
         Integer next = nextStatuses.poll();
-        MockResponse answer = new MockResponse().setResponseCode(next != null ? next : status).setBody(ACCEPTED_BODY);
+        int code = next != null ? next : status;
+        r.answeredWith = code;
+        MockResponse answer = new MockResponse().setResponseCode(code).setBody(ACCEPTED_BODY);
         Duration held = nextHolds.poll();
         return answer.setHeadersDelay(held != null ? held.toMillis() : answerDelayMillis, TimeUnit.MILLISECONDS);
       }
@@ -137,17 +139,19 @@ public final class TestBackend implements AutoCloseable {
 
   // ---- every request received ------------------------------------------------------------------
 
-  private void record(RecordedRequest request) {
+  private Received record(RecordedRequest request) {
     Map<String, Object> body;
     try {
       body = Backend.json(request);
     } catch (UncheckedIOException e) {
       body = null;
     }
+    Received r = new Received(request.getPath(), request.getHeader("X-AllStak-Key"), body);
     synchronized (received) {
-      received.add(new Received(request.getPath(), request.getHeader("X-AllStak-Key"), body));
+      received.add(r);
       received.notifyAll();
     }
+    return r;
   }
 
   /** Waits until some received request matches; returns it. */
@@ -212,6 +216,8 @@ public final class TestBackend implements AutoCloseable {
     public final String apiKey;
     public final Map<String, Object> body;
     public final long atNanos = System.nanoTime();
+    /** The HTTP status it was answered with; 0 while not answered (or when the backend hangs). */
+    public volatile int answeredWith;
 
     Received(String path, String apiKey, Map<String, Object> body) {
       this.path = path;

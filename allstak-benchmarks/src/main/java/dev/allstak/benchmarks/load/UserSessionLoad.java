@@ -44,7 +44,13 @@ import java.util.regex.Pattern;
  *   scripts/user-session-load.sh [--rate N/s] [--seconds N] [--latency-ms N] [--end-after-ms N]
  *                                [--shutdown-timeout-ms N] [--no-sdk] [--open N] [--max-in-flight N]
  *                                [--backend-only [--port N] | --backend-url URL] [--warmup-seconds N]
+ *                                [--outage-s N] [--drain-s N]
  * </pre>
+ *
+ * <p>{@code --outage-s N}: the in-process backend answers 503 (and counts nothing) for the first N
+ * seconds; then the harness waits up to {@code --drain-s} (default 900) for every end to arrive before
+ * closing the client, so that the ends the session store kept during the outage are delivered by its
+ * retries.
  *
  * <p>{@code --open N} measures memory instead: heap after N open user sessions minus heap before.
  * {@code --no-sdk} runs the same driver without a client, for the CPU baseline. {@code
@@ -75,7 +81,7 @@ public final class UserSessionLoad {
       drive(o, new RemoteBackend(o.backendUrl));
       System.exit(0);
     }
-    try (Backend backend = new Backend(o.latencyMs, o.port)) {
+    try (Backend backend = new Backend(o.latencyMs, o.port, o.outageSeconds)) {
       if (o.open > 0) {
         measureHeap(o, backend);
       } else {
@@ -90,7 +96,7 @@ public final class UserSessionLoad {
    * then the application process's CPU, with and without the SDK, has no backend in it.
    */
   private static void serveOnly(Options o) throws Exception {
-    Backend backend = new Backend(o.latencyMs, o.port);
+    Backend backend = new Backend(o.latencyMs, o.port, 0);
     System.out.println("backend listening on " + backend.url());
     System.out.flush();
     Thread.currentThread().join();
@@ -171,6 +177,15 @@ public final class UserSessionLoad {
       Thread.sleep(10);
     }
     ticks.cancel(false);
+    if (o.outageSeconds > 0 && client != null && backend instanceof Backend) {
+      Backend local = (Backend) backend;
+      long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.drainSeconds);
+      while (local.endsReceived() < total && System.nanoTime() - drainUntil < 0) {
+        Thread.sleep(100);
+      }
+      System.out.printf(Locale.ROOT, "outage of %d s: %d of %d ends arrived %.1f s after the drive%n", o.outageSeconds,
+          local.endsReceived(), total, (System.nanoTime() - wallBefore) / 1e9 - o.seconds);
+    }
     long driveWallNanos = System.nanoTime() - cpuFrom;
     ThreadCpu.Totals used = cpu.totals();
     long closeStart = System.nanoTime();
@@ -345,8 +360,12 @@ public final class UserSessionLoad {
     private final ExecutorService workers;
     private final long latencyMs;
 
-    Backend(long latencyMs, int port) throws IOException {
+    /** Until when (nanoTime) the backend answers 503: an outage. */
+    private final long outageUntilNanos;
+
+    Backend(long latencyMs, int port, int outageSeconds) throws IOException {
       this.latencyMs = latencyMs;
+      this.outageUntilNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(outageSeconds);
       // The JDK server writes an answer's headers and body apart: with Nagle's algorithm on, the
       // body waits for the client's delayed ACK (~40 ms), which no real backend adds to its latency.
       System.setProperty("sun.net.httpserver.nodelay", "true");
@@ -400,6 +419,10 @@ public final class UserSessionLoad {
         if (latencyMs > 0) {
           Thread.sleep(latencyMs);
         }
+        if (System.nanoTime() - outageUntilNanos < 0) {
+          exchange.sendResponseHeaders(503, -1);
+          return;
+        }
         Matcher id = SESSION_ID.matcher(body);
         if (id.find()) {
           if (path.endsWith("/sessions/start")) {
@@ -422,6 +445,11 @@ public final class UserSessionLoad {
         lastRequestNanos.set(System.nanoTime());
         exchange.close();
       }
+    }
+
+    /** Sessions with at least one end received (answered 2xx). */
+    int endsReceived() {
+      return ends.size();
     }
 
     void awaitQuiet(Duration quiet) throws InterruptedException {
@@ -469,6 +497,8 @@ public final class UserSessionLoad {
     int warmupSeconds;
     int port;
     String backendUrl;
+    int outageSeconds;
+    int drainSeconds = 900;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -487,9 +517,11 @@ public final class UserSessionLoad {
           case "--warmup-seconds": o.warmupSeconds = Integer.parseInt(args[++i]); break;
           case "--port": o.port = Integer.parseInt(args[++i]); break;
           case "--backend-url": o.backendUrl = args[++i]; break;
+          case "--outage-s": o.outageSeconds = Integer.parseInt(args[++i]); break;
+          case "--drain-s": o.drainSeconds = Integer.parseInt(args[++i]); break;
           default: throw new IllegalArgumentException("unknown option " + a
               + " (expected --rate, --seconds, --latency-ms, --end-after-ms, --shutdown-timeout-ms, --no-sdk, --open, --max-in-flight, "
-              + "--backend-only, --port, --backend-url, --warmup-seconds)");
+              + "--backend-only, --port, --backend-url, --warmup-seconds, --outage-s, --drain-s)");
         }
         if (o.rate <= 0 || o.seconds <= 0) {
           throw new IllegalArgumentException("--rate and --seconds must be positive");

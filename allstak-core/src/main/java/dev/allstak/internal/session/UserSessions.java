@@ -161,6 +161,19 @@ public final class UserSessions {
     return n;
   }
 
+  /**
+   * Hands {@code action} each session whose end is not settled yet (open, or ended with its end on
+   * its way): each is a {@link SessionInfo} and a {@link SessionTracker}. For the session store's
+   * compaction, on its thread; takes each stripe's lock only to copy it.
+   */
+  public void forEachOpen(java.util.function.Consumer<SessionInfo> action) {
+    unsettled.forEach(h -> {
+      if ((h.state & END_SETTLED) == 0) {
+        action.accept(h);
+      }
+    });
+  }
+
   /** Ends every open session, with its accumulated status; returns at once. */
   public void endAll() {
     for (Handle handle : unsettled.snapshot()) {
@@ -585,6 +598,20 @@ public final class UserSessions {
 
     boolean isEmpty() {
       return size() == 0;
+    }
+
+    /** Hands each session to {@code action}, outside the locks: one stripe copied at a time. */
+    void forEach(java.util.function.Consumer<Handle> action) {
+      List<Handle> copy = new ArrayList<>();
+      for (Stripe stripe : stripes) {
+        copy.clear();
+        synchronized (stripe) {
+          for (Handle h = stripe.head; h != null; h = h.next) {
+            copy.add(h);
+          }
+        }
+        copy.forEach(action);
+      }
     }
 
     /** The sessions now, to act on outside the locks. */

@@ -6,7 +6,8 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
- * A session of this process that is still open, as the store tracks it. Not public API.
+ * The application session of this process while it is open, as the store tracks it in its record
+ * file (user sessions are in the journal, {@link UserSessionJournal}). Not public API.
  *
  * <p>The host's thread only raises {@link #status} and sets {@link #dirty}; everything else is
  * touched by the store's threads and the end path, under this object's monitor.
@@ -26,12 +27,6 @@ final class LiveRecord {
 
   // Guarded by this.
   boolean ended;
-  /**
-   * The end of a session whose end could not be posted, waiting for the store's thread to write it
-   * as a pending end; null while none.
-   */
-  SessionStatus unsentEnd;
-  long unsentEndDurationMs;
   Path file;
   long size;
   /** Read by the heartbeat without the monitor. */

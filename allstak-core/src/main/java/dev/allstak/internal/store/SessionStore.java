@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -44,11 +43,17 @@ import org.slf4j.LoggerFactory;
  * Keeps this process's open sessions on local disk and ends the sessions of processes that died.
  * Not public API; the protocol is described in {@code package-info.java}.
  *
- * <p>Threads: {@code allstak-store} opens the folder, writes records and heartbeats and claims dead
- * owners' records; {@code allstak-store-delivery} posts stored starts and ends. The host's threads
- * only touch memory: {@link #opened} adds a record, {@link #statusChanged} raises a status, sets a
- * flag and unparks the writer. The end path ({@link #ended}) writes synchronously: it already
- * blocks on the network, and a crash must reach the disk before the process goes.
+ * <p>Two kinds of session: the application's is one record file ({@link LiveRecord}, {@link
+ * SessionRecord}), written on init's thread at its start; user sessions, any number of them, are
+ * lines in this owner's journal ({@link UserSessionJournal}), written by the store's thread only.
+ *
+ * <p>Threads: {@code allstak-store} opens the folder, writes records, the journal and heartbeats,
+ * claims dead owners' records and journals, and pipelines the journal's deliveries; {@code
+ * allstak-store-delivery} posts stored application records one at a time. The host's threads only
+ * touch memory: a user session's event is one offer to the journal's ring; the application
+ * session's status change raises a status, sets a flag and unparks the writer. The application
+ * session's end path ({@link #ended}) writes synchronously: it already blocks on the network, and a
+ * crash must reach the disk before the process goes.
  *
  * <p>When the folder cannot be created or written, one WARN says so and the store keeps nothing:
  * sessions are tracked in memory only.
@@ -74,12 +79,15 @@ public final class SessionStore {
   private static final Pattern SESSION_FILE = Pattern.compile("([0-9a-z-]+)\\.([0-9a-f-]{36})\\.json");
   private static final Pattern TEMP_FILE = Pattern.compile("([0-9a-z-]+)\\.[0-9a-z-]+\\.[0-9]+\\.tmp");
   private static final Pattern OWNER_FILE = Pattern.compile("([0-9a-z-]+)\\.(lock|alive)");
+  private static final Pattern JOURNAL_FILE = Pattern.compile("([0-9a-z-]+)\\.journal");
 
   private final StoreSettings settings;
   private final Transport transport;
   private final Clock clock;
   private final StoreCounters counters = new StoreCounters();
+  /** The application session's record (user sessions are in {@link #journal}). */
   private final ConcurrentHashMap<String, LiveRecord> live = new ConcurrentHashMap<>();
+  private final UserSessionJournal journal;
   private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
   /** Counted down by close: background sends give up between attempts. */
   private final CountDownLatch closing = new CountDownLatch(1);
@@ -126,8 +134,10 @@ public final class SessionStore {
     this.settings = settings;
     this.transport = transport;
     this.clock = clock;
+    this.journal = new UserSessionJournal(settings, transport, clock, counters, this::unparkWorker);
     if (settings.directory == null) {
       state = MEMORY_ONLY;
+      journal.stopAccepting();
     }
   }
 
@@ -156,11 +166,11 @@ public final class SessionStore {
   }
 
   /**
-   * The events to give one user session's tracker: they feed this store, then {@code next}. The
-   * session's record is written by the store's thread: a request thread never waits for the disk.
+   * The events to give every user session's tracker: they feed this store's journal, then {@code
+   * next}. A host thread only puts a small op in a buffer; the store's thread writes the journal.
    */
   public StoreEvents eventsFor(SessionEvents next) {
-    return new StoreEvents(this, next, false);
+    return new StoreEvents(this, journal, next);
   }
 
   /**
@@ -169,7 +179,21 @@ public final class SessionStore {
    * the moment {@code init} returns is still reported by the next start.
    */
   public StoreEvents eventsForApplication(SessionEvents next) {
-    return new StoreEvents(this, next, true);
+    return new StoreEvents(this, null, next);
+  }
+
+  /**
+   * Where compaction finds the user sessions open now: {@code source} walks them (each a {@link
+   * SessionInfo}, and a {@link dev.allstak.SessionTracker} for its status), skipping those whose end
+   * was settled. Without it the journal is never compacted, only bounded.
+   */
+  public void trackOpenSessions(java.util.function.Consumer<java.util.function.Consumer<SessionInfo>> source) {
+    journal.openSessionsFrom(source);
+  }
+
+  /** The user-session journal; for tests and measurements. */
+  UserSessionJournal journalForTests() {
+    return journal;
   }
 
   /** What this store did and dropped. */
@@ -296,9 +320,6 @@ public final class SessionStore {
    * could not be delivered, its end is written into the record at once, to be sent later.
    */
   void ended(SessionInfo info, SessionStatus status, long durationMs, Outcome outcome) {
-    if (outcome == Outcome.FAILED && endLater(info, status, durationMs)) {
-      return;
-    }
     LiveRecord r = live.remove(info.id());
     if (outcome != Outcome.FAILED) {
       if (r != null) {
@@ -333,30 +354,6 @@ public final class SessionStore {
         persistPending(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size, true);
       }
     }
-  }
-
-  /**
-   * A user session's end that was not delivered: kept in memory with its status and duration and
-   * written as a pending end by the store's thread (or at close), so that the thread that gave up
-   * (a request thread when the post queue is full, or shutdown) does no I/O. False when the store
-   * cannot take it this way.
-   */
-  private boolean endLater(SessionInfo info, SessionStatus status, long durationMs) {
-    LiveRecord r = live.get(info.id());
-    // Also while closing: until the release has passed this record, it writes the end given here.
-    if (r == null || r.durable() || state != OPEN) {
-      return false;
-    }
-    synchronized (r) {
-      if (r.ended) {
-        return false;
-      }
-      r.unsentEnd = status;
-      r.unsentEndDurationMs = Math.max(0, durationMs);
-      r.dirty = true;
-    }
-    wake();
-    return true;
   }
 
   /**
@@ -404,6 +401,10 @@ public final class SessionStore {
 
   private void wake() {
     dirtyHint = true;
+    unparkWorker();
+  }
+
+  private void unparkWorker() {
     Thread t = worker;
     if (t != null) {
       LockSupport.unpark(t);
@@ -415,6 +416,7 @@ public final class SessionStore {
       if (!open()) {
         return;
       }
+      journal.openLater(settings.directory, owner, temp("journal"));
       loop();
     } catch (Throwable t) {
       rethrowIfFatal(t);
@@ -450,6 +452,7 @@ public final class SessionStore {
         }
         long next = Math.min(nextBeat - now, nextScan - now);
         next = Math.min(next, dispatchDeliveries(now));
+        next = Math.min(next, journal.work());
         if (next > 0 && !dirtyHint && !closeRequested) {
           LockSupport.parkNanos(this, next);
         }
@@ -488,6 +491,7 @@ public final class SessionStore {
         return true;
       } catch (IOException | RuntimeException e) {
         state = MEMORY_ONLY;
+        journal.discard();
         live.clear();
         releaseLock(true);
         log.warn("AllStak: cannot use the session store folder {} ({}); sessions are tracked in memory "
@@ -536,21 +540,6 @@ public final class SessionStore {
   private void write(LiveRecord r) {
     synchronized (r) {
       if (r.ended || state != OPEN) {
-        return;
-      }
-      if (r.unsentEnd != null) {
-        if (Thread.currentThread() != worker) {
-          // Left to the store's thread: this one may be a post thread interrupted by shutdown,
-          // whose file channel would close mid-write.
-          wake();
-          return;
-        }
-        r.dirty = false;
-        if (persistPending(r.snapshot(clock.currentTimeMillis(), r.errorCount()).withEnd(r.unsentEnd,
-            r.unsentEndDurationMs), r.file, r.size, r.durable())) {
-          r.ended = true;
-          live.remove(r.info.id(), r);
-        }
         return;
       }
       r.dirty = false;
@@ -629,7 +618,9 @@ public final class SessionStore {
             && SessionRecord.SESSION_ID.matcher(m.group(2)).matches()) {
           owners.computeIfAbsent(m.group(1), OwnerFiles::new).sessions++;
           count++;
-          total += sizeOf(p);
+          total += StoreFiles.sizeOf(p);
+        } else if ((m = JOURNAL_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
+          owners.computeIfAbsent(m.group(1), OwnerFiles::new).sessions++;
         } else if ((m = OWNER_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
           owners.computeIfAbsent(m.group(1), OwnerFiles::new).others.add(p);
         } else if ((m = TEMP_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
@@ -676,6 +667,13 @@ public final class SessionStore {
         return 0;
       }
       long ownerAlive = readAlive(dead);
+      int ended = 0;
+      Path deadJournal = settings.directory.resolve(dead + ".journal");
+      if (Files.isRegularFile(deadJournal, LinkOption.NOFOLLOW_LINKS) && journal.ensureOpen()) {
+        // Its sessions are in this owner's journal before the dead one goes (package-info).
+        ended += journal.takeOver(deadJournal, ownerAlive);
+        StoreFiles.deleteQuietly(deadJournal);
+      }
       List<Path> sessions = new ArrayList<>();
       List<Path> others = new ArrayList<>();
       try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, dead + ".*")) {
@@ -686,12 +684,13 @@ public final class SessionStore {
           }
           if (m.matches() && m.group(1).equals(dead)) {
             sessions.add(p);
+          } else if (p.equals(deadJournal)) {
+            return ended; // this store has no journal to take it over: left for another
           } else if (!p.equals(lockFile)) {
             others.add(p);
           }
         }
       }
-      int ended = 0;
       for (Path p : sessions.subList(0, Math.min(sessions.size(), CLAIM_BATCH))) {
         if (claimRecord(p, ownerAlive)) {
           ended++;
@@ -805,7 +804,7 @@ public final class SessionStore {
   private void removeIfOrphan(OwnerFiles o) {
     long now = clock.currentTimeMillis();
     for (Path p : o.others) {
-      if (now - modifiedMillis(p) < ORPHAN_MIN_AGE_MILLIS) {
+      if (now - StoreFiles.modifiedMillis(p) < ORPHAN_MIN_AGE_MILLIS) {
         return;
       }
     }
@@ -829,17 +828,9 @@ public final class SessionStore {
   }
 
   private long readAlive(String someOwner) {
-    try {
-      byte[] data = StoreFiles.readAtMost(settings.directory.resolve(someOwner + ".alive"), 256);
-      if (data == null) {
-        return 0;
-      }
-      Matcher m = Pattern.compile("\"lastAlive\":(\\d{1,18})").matcher(new String(data, StandardCharsets.UTF_8));
-      return m.find() ? Long.parseLong(m.group(1)) : 0;
-    } catch (IOException | RuntimeException e) {
-      return 0;
-    }
+    return StoreFiles.readAlive(settings.directory.resolve(someOwner + ".alive"));
   }
+
 
   /** Over the entry or byte bound: drops this store's oldest pending ends until under it. */
   private void enforceBounds() {
@@ -1045,17 +1036,10 @@ public final class SessionStore {
         long now = clock.currentTimeMillis();
         for (LiveRecord r : live.values()) {
           synchronized (r) {
-            if (!r.ended && (r.onDisk() || r.unsentEnd != null)) {
+            if (!r.ended && r.onDisk()) {
               try {
-                SessionRecord open = r.snapshot(now, r.errorCount());
-                // An end that could not be posted keeps its status and duration; a session still
-                // open is over now, as if its process had died.
-                SessionRecord rec = r.unsentEnd != null
-                    ? open.withEnd(r.unsentEnd, r.unsentEndDurationMs)
-                    : open.endedByDeath(now);
-                if (!r.onDisk()) {
-                  r.file = sessionFile(owner, r.info.id());
-                }
+                // A session still open is over now, as if its process had died.
+                SessionRecord rec = r.snapshot(now, r.errorCount()).endedByDeath(now);
                 StoreFiles.writeAtomically(r.file, temp(r.info.id()), rec.toJson(), r.durable());
               } catch (IOException e) {
                 writeFailed("keep a session open at close", e);
@@ -1065,7 +1049,16 @@ public final class SessionStore {
           }
         }
         live.clear();
-        handOff();
+        String released = handOff();
+        // The journal's ends still to deliver, and sessions still open, go to the released owner too.
+        if (journal.close(now, closeGraceNanos())) {
+          if (released == null) {
+            released = newReleasedOwner();
+          }
+          StoreFiles.move(journal.journal().file(), settings.directory.resolve(released + ".journal"));
+        } else if (journal.journal() != null) {
+          journal.journal().delete();
+        }
         StoreFiles.syncDirectory(settings.directory);
         StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".alive"));
         StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".lock"));
@@ -1077,8 +1070,11 @@ public final class SessionStore {
     }
   }
 
-  /** Renames this owner's remaining records to a released owner, for whichever store starts next. */
-  private void handOff() throws IOException {
+  /**
+   * Renames this owner's remaining records to a released owner, for whichever store starts next;
+   * returns that owner, or null when no record was left.
+   */
+  private String handOff() throws IOException {
     String released = null;
     try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, owner + ".*.json")) {
       for (Path p : files) {
@@ -1087,15 +1083,21 @@ public final class SessionStore {
           continue;
         }
         if (released == null) {
-          released = OwnerId.released();
-          // Its lock file first, never locked: a prober takes only an existing lock file.
-          StoreFiles.open(settings.directory.resolve(released + ".lock"), StandardOpenOption.CREATE_NEW,
-              StandardOpenOption.WRITE).close();
+          released = newReleasedOwner();
         }
         StoreFiles.move(p, sessionFile(released, m.group(2)));
       }
     }
     pending.clear();
+    return released;
+  }
+
+  /** A released owner: its lock file first, never locked, since a prober takes only an existing lock file. */
+  private String newReleasedOwner() throws IOException {
+    String released = OwnerId.released();
+    StoreFiles.open(settings.directory.resolve(released + ".lock"), StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE).close();
+    return released;
   }
 
   private void releaseLock(boolean deleteFile) {
@@ -1119,24 +1121,6 @@ public final class SessionStore {
 
   private static boolean validOwner(String owner) {
     return OwnerId.PATTERN.matcher(owner).matches();
-  }
-
-  private static long sizeOf(Path p) {
-    try {
-      return Files.size(p);
-    } catch (IOException e) {
-      return 0;
-    }
-  }
-
-  private static long modifiedMillis(Path p) {
-    try {
-      return Files.getLastModifiedTime(p).toMillis();
-    } catch (NoSuchFileException e) {
-      return 0;
-    } catch (IOException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   private static void rethrowIfFatal(Throwable t) {

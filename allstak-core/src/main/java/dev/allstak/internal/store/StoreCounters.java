@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What the session store did and dropped, for the SDK's own metrics. Not public API.
  *
- * <p>Updated on the store's threads and the end path only, never on the host's error path.
+ * <p>Updated on the store's threads and the end path; on the host's error path only when the
+ * journal's buffer is full ({@link #droppedBuffer}).
  */
 public final class StoreCounters {
   final AtomicLong recovered = new AtomicLong();
@@ -17,6 +18,7 @@ public final class StoreCounters {
   final AtomicLong droppedAge = new AtomicLong();
   final AtomicLong removedCorrupt = new AtomicLong();
   final AtomicLong writeFailures = new AtomicLong();
+  final AtomicLong droppedBuffer = new AtomicLong();
 
   /** Sessions of dead processes this store claimed and ended ({@code abnormal} or {@code crashed}). */
   public long recovered() {
@@ -53,6 +55,14 @@ public final class StoreCounters {
     return writeFailures.get();
   }
 
+  /**
+   * User-session events not journaled because the in-memory buffer in front of the journal was full
+   * (the store's thread far behind): such a session may be missing after a kill, or reported twice.
+   */
+  public long droppedBuffer() {
+    return droppedBuffer.get();
+  }
+
   /** All counters by name ({@code store.recovered}, …), for a metrics snapshot. */
   public Map<String, Long> snapshot() {
     Map<String, Long> m = new LinkedHashMap<>();
@@ -63,6 +73,7 @@ public final class StoreCounters {
     m.put("store.droppedAge", droppedAge());
     m.put("store.removedCorrupt", removedCorrupt());
     m.put("store.writeFailures", writeFailures());
+    m.put("store.droppedBuffer", droppedBuffer());
     return m;
   }
 }

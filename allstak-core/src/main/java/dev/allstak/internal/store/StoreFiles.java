@@ -1,6 +1,7 @@
 package dev.allstak.internal.store;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
@@ -19,9 +20,13 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** File operations of the store: owner-only permissions, atomic replace, bounded reads. Not public API. */
 final class StoreFiles {
+  private static final Pattern LAST_ALIVE = Pattern.compile("\"lastAlive\":(\\d{1,18})");
+
   private static final Set<PosixFilePermission> OWNER_FILE =
       EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
   private static final Set<PosixFilePermission> OWNER_DIR = EnumSet.of(
@@ -137,6 +142,39 @@ final class StoreFiles {
       return Files.deleteIfExists(file);
     } catch (IOException | RuntimeException e) {
       return false;
+    }
+  }
+
+  /** The wall time in an owner's heartbeat file, or 0 when it is missing or unreadable. */
+  static long readAlive(Path aliveFile) {
+    try {
+      byte[] data = readAtMost(aliveFile, 256);
+      if (data == null) {
+        return 0;
+      }
+      Matcher m = LAST_ALIVE.matcher(new String(data, StandardCharsets.UTF_8));
+      return m.find() ? Long.parseLong(m.group(1)) : 0;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  static long sizeOf(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** When the file was last modified; 0 when it is gone, MAX_VALUE when that cannot be read. */
+  static long modifiedMillis(Path p) {
+    try {
+      return Files.getLastModifiedTime(p).toMillis();
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException e) {
+      return Long.MAX_VALUE;
     }
   }
 }

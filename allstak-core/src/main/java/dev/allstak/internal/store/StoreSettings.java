@@ -13,10 +13,30 @@ import java.util.concurrent.TimeUnit;
 final class StoreSettings {
   static final String LAYOUT = "sessions-v1";
 
-  /** Records (live and pending ends) one partition keeps at most. */
+  /**
+   * Record files (the application sessions' live records and pending ends) one partition keeps at
+   * most. User sessions are not records: they are in each owner's journal, bounded below.
+   */
   static final int MAX_ENTRIES = 1000;
-  /** Bytes of records one partition keeps at most. */
+  /** Bytes of record files one partition keeps at most. */
   static final long MAX_BYTES = 1024 * 1024;
+  /**
+   * User sessions one owner's journal holds at most, open or with an end to deliver: 200,000
+   * sessions. Compacted, a session takes about 60 bytes plus its user id (an open one: {@code O}
+   * line; an ended one: {@code E} line), so this bound is about 12–20 MiB of journal; between
+   * compactions the file may grow to {@link #MAX_JOURNAL_BYTES}. A session opened beyond the
+   * bound is tracked in memory only and counted as {@code store.droppedCapacity}. A dead owner's
+   * journal is taken over up to what is left of the claimer's bound.
+   */
+  static final int MAX_JOURNAL_SESSIONS = 200_000;
+  /**
+   * Bytes one owner's journal grows to at most (64 MiB); compaction runs once the file is larger
+   * than {@code max(1 MiB, min(4 × live sessions × 100 B, 32 MiB))}. At 100 new sessions a second,
+   * each about 130 bytes opened and ended, the file is compacted about every 80 seconds.
+   */
+  static final long MAX_JOURNAL_BYTES = 64L * 1024 * 1024;
+  /** Deliveries of journal ends in flight at once, unless the configuration says otherwise. */
+  static final int MAX_IN_FLIGHT = 32;
   /** A dead or undelivered session older than this (since last seen alive) is dropped, unsent. */
   static final long MAX_AGE_MILLIS = TimeUnit.DAYS.toMillis(7);
   /** Largest record file read; anything bigger is not ours. */
@@ -40,9 +60,23 @@ final class StoreSettings {
   final long retryBaseNanos;
   final long retryCapNanos;
   final long deliveryDeadlineNanos;
+  final int maxJournalSessions;
+  final long maxJournalBytes;
+  /** The most journal deliveries in flight at once: the client's {@code maxRequestsInFlight}. */
+  final int maxInFlight;
 
   StoreSettings(Path directory, String offReason, long heartbeatNanos, long rescanNanos, int maxEntries,
       long maxBytes, long maxAgeMillis, long retryBaseNanos, long retryCapNanos, long deliveryDeadlineNanos) {
+    this(directory, offReason, heartbeatNanos, rescanNanos, maxEntries, maxBytes, maxAgeMillis, retryBaseNanos,
+        retryCapNanos, deliveryDeadlineNanos, MAX_JOURNAL_SESSIONS, MAX_JOURNAL_BYTES, MAX_IN_FLIGHT);
+  }
+
+  StoreSettings(Path directory, String offReason, long heartbeatNanos, long rescanNanos, int maxEntries,
+      long maxBytes, long maxAgeMillis, long retryBaseNanos, long retryCapNanos, long deliveryDeadlineNanos,
+      int maxJournalSessions, long maxJournalBytes, int maxInFlight) {
+    this.maxJournalSessions = maxJournalSessions;
+    this.maxJournalBytes = maxJournalBytes;
+    this.maxInFlight = maxInFlight;
     this.directory = directory;
     this.offReason = offReason;
     this.heartbeatNanos = heartbeatNanos;
@@ -80,7 +114,7 @@ final class StoreSettings {
       return off("no per-user cache folder could be found (set cacheDir, allstak.cache-dir or ALLSTAK_CACHE_DIR)");
     }
     Path dir = base.toAbsolutePath().resolve(LAYOUT).resolve(partition(config.host(), config.apiKey()));
-    return at(dir, config.heartbeatInterval().toNanos());
+    return at(dir, config.heartbeatInterval().toNanos()).withMaxInFlight(config.maxRequestsInFlight());
   }
 
   /** 16 hex digits of SHA-256 over host and key: names the backend and key without revealing them. */
@@ -106,16 +140,26 @@ final class StoreSettings {
 
   StoreSettings withRescan(long nanos) {
     return new StoreSettings(directory, offReason, heartbeatNanos, nanos, maxEntries, maxBytes, maxAgeMillis,
-        retryBaseNanos, retryCapNanos, deliveryDeadlineNanos);
+        retryBaseNanos, retryCapNanos, deliveryDeadlineNanos, maxJournalSessions, maxJournalBytes, maxInFlight);
   }
 
   StoreSettings withRetry(long baseNanos, long capNanos) {
     return new StoreSettings(directory, offReason, heartbeatNanos, rescanNanos, maxEntries, maxBytes, maxAgeMillis,
-        baseNanos, capNanos, deliveryDeadlineNanos);
+        baseNanos, capNanos, deliveryDeadlineNanos, maxJournalSessions, maxJournalBytes, maxInFlight);
   }
 
   StoreSettings withBounds(int entries, long bytes, long ageMillis) {
     return new StoreSettings(directory, offReason, heartbeatNanos, rescanNanos, entries, bytes, ageMillis,
-        retryBaseNanos, retryCapNanos, deliveryDeadlineNanos);
+        retryBaseNanos, retryCapNanos, deliveryDeadlineNanos, maxJournalSessions, maxJournalBytes, maxInFlight);
+  }
+
+  StoreSettings withJournalBounds(int sessions, long bytes) {
+    return new StoreSettings(directory, offReason, heartbeatNanos, rescanNanos, maxEntries, maxBytes, maxAgeMillis,
+        retryBaseNanos, retryCapNanos, deliveryDeadlineNanos, sessions, bytes, maxInFlight);
+  }
+
+  StoreSettings withMaxInFlight(int requests) {
+    return new StoreSettings(directory, offReason, heartbeatNanos, rescanNanos, maxEntries, maxBytes, maxAgeMillis,
+        retryBaseNanos, retryCapNanos, deliveryDeadlineNanos, maxJournalSessions, maxJournalBytes, requests);
   }
 }

@@ -13,8 +13,12 @@
  *   <li>{@code <owner>.lock}: held with an OS file lock for the life of the store. Whether the lock
  *       can be taken tells a dead owner from a live one, without clocks.
  *   <li>{@code <owner>.alive}: the heartbeat, the wall time the owner was last seen alive.
- *   <li>{@code <owner>.<sessionId>.json}: one record per session: its start attributes, status,
- *       error count, whether its start was delivered and, once ended, its end.
+ *   <li>{@code <owner>.<sessionId>.json}: the record of the application's session (one per
+ *       process): its start attributes, status, error count, whether its start was delivered and,
+ *       once ended, its end.
+ *   <li>{@code <owner>.journal}: the owner's user sessions, any number of them, as an append-only
+ *       journal of small ops ({@link dev.allstak.internal.store.JournalFormat}), created when first
+ *       needed (a user session, or a dead owner's journal to take over); see "The journal".
  *   <li>{@code <owner>.<name>.<n>.tmp}: a write in progress; records are written to a temp file of
  *       the writer's own and renamed over the record, so a crash leaves the old or the new record.
  * </ul>
@@ -29,8 +33,49 @@
  * <p>The application session's record is written by {@code init}'s thread before it returns (no
  * fsync: a killed process's writes survive it), then fsynced with the folder by the store's thread.
  * Ends kept for later (the application's) and claimed records are fsynced with the folder. Status
- * changes, heartbeats and user sessions' records are not fsynced: they survive a killed process,
+ * changes, heartbeats and the user-session journal are not fsynced: they survive a killed process,
  * not necessarily a power cut (README, "Crash-safe sessions").
+ *
+ * <h2>The journal of user sessions</h2>
+ *
+ * <p>A server may hold 100,000 user sessions open (a 30-minute session timeout): a file per
+ * session would cost a file creation, rename and delete each, and a bound of files. So user
+ * sessions are lines in one journal per owner, written by the store's thread alone:
+ *
+ * <ol>
+ *   <li>A host thread only offers an op (open, status raised, start delivered, end to deliver,
+ *       done) to a bounded lock-free ring ({@link dev.allstak.internal.store.OpBuffer}): one CAS,
+ *       no lock, no I/O, no allocation. A full ring drops the op and counts it ({@code
+ *       store.droppedBuffer}).
+ *   <li>The store's thread drains the ring at most every {@code FLUSH_NANOS} (50 ms; at once when
+ *       an eighth of it is filled) and appends the batch in one {@code write}, without fsync: a SIGKILL
+ *       loses at most the ops of the last 50 ms (a session opened then is not reported; one ended
+ *       then is reported again, {@code abnormal}), a power cut may lose more.
+ *   <li>A line counts only once its newline is on disk: a torn last line is ignored. Ops are
+ *       idempotent and a done session (X) never comes back.
+ *   <li>Compaction, when the file is bigger than {@code max(1 MiB, 4 × live sessions × 100 B)},
+ *       writes the header and the current state (the open sessions, walked in the user-session
+ *       registry itself, and the ends still to deliver) to a temp file and renames it over the
+ *       journal. Ops drained after the walk go to the new file after that state; a session whose
+ *       end was settled before the walk is not written, its X or E op follows.
+ *   <li>The journal holds at most {@code MAX_JOURNAL_SESSIONS} sessions (200,000); an open beyond
+ *       is tracked in memory only ({@code store.droppedCapacity}).
+ * </ol>
+ *
+ * <p>Claiming a dead owner's journal follows the protocol below, holding its lock: the journal is
+ * read streaming into the sessions it leaves not done; each is ended (a kept end as it is, else by
+ * the death rule with the owner's last alive time, the later of its heartbeat and its journal's
+ * last {@code T} line); all are appended to the claimer's own journal as {@code E} lines in one
+ * batch; then the dead journal, the owner's other files and lastly its lock file are deleted. A
+ * claimer killed between that append and the delete (one unlink) leaves the sessions in both
+ * journals, and they are reported twice; a claimer that cannot write its own journal leaves the
+ * dead one alone. The claimed ends, and this process's ends that could not be posted, are
+ * delivered pipelined ({@link dev.allstak.internal.store.JournalDelivery}, at most {@code
+ * maxRequestsInFlight} at once, the start first when it was never delivered), each followed by a
+ * {@code D} (start delivered, written before the end is sent) and an {@code X} (done) line, so a
+ * restart while delivering sends only what has no X. At close, a journal with nothing left is
+ * deleted; otherwise a {@code T} line is appended and it is renamed to a released owner, like the
+ * records.
  *
  * <h2>Why the owner holds one lock, not one per record</h2>
  *

@@ -449,13 +449,13 @@ class SessionStoreTest {
   }
 
   @Test
-  void aUserSessionsEndKeptAfterItsRecordWasDroppedDoesNotSendItsStartAgain() throws Exception {
+  void aUserSessionsEndKeptAfterItWasLeftOutOfTheJournalDoesNotSendItsStartAgain() throws Exception {
     java.util.concurrent.atomic.AtomicReference<Outcome> ends = new java.util.concurrent.atomic.AtomicReference<>(
         Outcome.DELIVERED);
     RecordingTransport transport = new RecordingTransport()
         .answer(path -> path.equals(END_PATH) ? ends.get() : Outcome.DELIVERED);
-    SessionStore store = store(dir(), transport, s -> s.withBounds(StoreSettings.MAX_ENTRIES, 300,
-        StoreSettings.MAX_AGE_MILLIS).withRetry(TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(100)));
+    Path dir = dir();
+    SessionStore store = store(dir, transport, s -> s.withJournalBounds(1, StoreSettings.MAX_JOURNAL_BYTES).withRetry(TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(100)));
     UserSessions users = new UserSessions(transport, Clock.SYSTEM, store.eventsFor(SessionEvents.NONE),
         new ErrorSink() {
           @Override
@@ -469,13 +469,13 @@ class SessionStoreTest {
         }, new Counters(), TimeUnit.SECONDS.toNanos(2), "app@1.0.0", "test", 4);
     try {
       UserSession first = users.start(null);
-      awaitRecordOf(first.sessionId());
+      Await.until("the first session is in the journal", WAIT, () -> JournalFiles.find(dir, first.sessionId()) != null);
       UserSession second = users.start(null);
       String id = second.sessionId();
       Await.until("the second session is not kept (store full)", WAIT, () -> store.counters().droppedCapacity() == 1);
       Await.until("its start is delivered", WAIT, () -> transport.sent(START_PATH, id, Outcome.DELIVERED).size() == 1);
       first.end();
-      Await.until("the first record is gone", WAIT, () -> recordOf(first.sessionId()) == null);
+      Await.until("the first session is done", WAIT, () -> JournalFiles.find(dir, first.sessionId()) == null);
 
       ends.set(Outcome.FAILED);
       second.end();

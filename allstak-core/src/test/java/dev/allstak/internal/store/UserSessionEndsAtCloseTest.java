@@ -128,8 +128,8 @@ class UserSessionEndsAtCloseTest {
     assertThat(counters.snapshot(0).userSessionsNotDelivered(SessionDropReason.QUEUE_FULL))
         .as("refused by the queue").isGreaterThanOrEqualTo(1);
     String id = late.sessionId();
-    Await.until("the end is kept on disk", Duration.ofSeconds(20), () -> keptEnd(dir, id) != null);
-    assertThat(keptEnd(dir, id)).contains("\"end\":{\"status\":\"errored\"");
+    Await.until("the end is kept in the journal", Duration.ofSeconds(20), () -> keptEnd(dir, id) != null);
+    assertThat(keptEnd(dir, id).end).isEqualTo(SessionStatus.ERRORED);
     store.close(TimeUnit.SECONDS.toNanos(10));
     stalled.release();
     stalled.close();
@@ -195,51 +195,20 @@ class UserSessionEndsAtCloseTest {
     UserSession visitor = users.start("visitor");
     visitor.recordError();
     String id = visitor.sessionId();
-    Await.until("the open session's record is on disk", Duration.ofSeconds(10),
-        () -> recordOf(dir, id) != null);
+    Await.until("the open session is in the journal", Duration.ofSeconds(10),
+        () -> JournalFiles.find(dir, id) != null);
 
     users.close(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
     store.close(TimeUnit.SECONDS.toNanos(2));
 
     assertThat(up.sent(SessionPayloads.END_PATH, id, Outcome.DELIVERED)).as("its end, delivered").hasSize(1);
-    assertThat(recordOf(dir, id)).as("a record left for the next process to send again").isNull();
+    assertThat(JournalFiles.find(dir, id)).as("a session left for the next process to send again").isNull();
   }
 
-  /** The text of the record of {@code sessionId}, under any owner, else null. */
-  private static String recordOf(Path dir, String sessionId) {
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path p : files.filter(f -> f.getFileName().toString().endsWith(sessionId + ".json"))
-          .collect(Collectors.toList())) {
-        try {
-          return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
-        } catch (java.nio.file.NoSuchFileException e) {
-          // renamed meanwhile
-        }
-      }
-    } catch (java.io.IOException e) {
-      return null;
-    }
-    return null;
-  }
-
-  /** The record of {@code sessionId} once it holds an end, else null. */
-  private static String keptEnd(Path dir, String sessionId) {
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path p : files.filter(f -> f.getFileName().toString().endsWith(sessionId + ".json"))
-          .collect(Collectors.toList())) {
-        try {
-          String text = new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
-          if (text.contains("\"end\"")) {
-            return text;
-          }
-        } catch (java.nio.file.NoSuchFileException e) {
-          // renamed meanwhile
-        }
-      }
-    } catch (java.io.IOException e) {
-      return null;
-    }
-    return null;
+  /** The session {@code sessionId} as the journals hold it once it has an end, else null. */
+  private static JournalEntry keptEnd(Path dir, String sessionId) {
+    JournalEntry e = JournalFiles.find(dir, sessionId);
+    return e != null && e.ended() ? e : null;
   }
 
   private AllStakClient client(TestBackend backend) {
