@@ -99,17 +99,8 @@ public final class SessionStore {
   static final long RELEASE_RESERVE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private final AtomicBoolean deliveryBusy = new AtomicBoolean();
   private final AtomicLong tempSeq = new AtomicLong();
-  /**
-   * Estimates of the partition's record files and bytes, kept up by us and reset from a scan's
-   * listing, but only from a listing that no record creation overlapped: a creation reserves its
-   * bytes before its file appears, and a listing that missed the file would forget the
-   * reservation, letting the store grow past its bounds.
-   */
-  private final AtomicInteger entries = new AtomicInteger();
-  private final AtomicLong bytes = new AtomicLong();
-  /** Record creations reserved so far, and those whose file is not in place yet. */
-  private final AtomicLong creationsStarted = new AtomicLong();
-  private final AtomicInteger creationsInFlight = new AtomicInteger();
+  /** The partition's record files and bytes, against the bounds. */
+  private final StoreBounds bounds;
   private final RepeatingLog writeLog = new RepeatingLog(log);
   private final Object openLock = new Object();
 
@@ -134,6 +125,7 @@ public final class SessionStore {
     this.settings = settings;
     this.transport = transport;
     this.clock = clock;
+    this.bounds = new StoreBounds(settings);
     this.journal = new UserSessionJournal(settings, transport, clock, counters, this::unparkWorker);
     if (settings.directory == null) {
       state = MEMORY_ONLY;
@@ -326,7 +318,7 @@ public final class SessionStore {
         synchronized (r) {
           r.ended = true;
           if (r.onDisk()) {
-            deleteRecord(r.file, r.size);
+            bounds.deleteRecord(r.file, r.size);
           }
         }
       }
@@ -368,7 +360,7 @@ public final class SessionStore {
     try {
       byte[] data = rec.toJson();
       if (existing == null) {
-        if (!reserve(data.length)) {
+        if (!bounds.reserve(data.length)) {
           counters.droppedCapacity.incrementAndGet();
           return false;
         }
@@ -380,7 +372,7 @@ public final class SessionStore {
         StoreFiles.syncDirectory(settings.directory);
       }
       if (existing != null) {
-        bytes.addAndGet(data.length - existingSize);
+        bounds.resized(data.length - existingSize);
       }
       reserved = -1;
       pending.put(rec.info.id(), new Pending(file, rec, data.length, clock.nanoTime() + settings.retryBaseNanos));
@@ -390,9 +382,9 @@ public final class SessionStore {
       writeFailed("keep an undelivered session end", e);
       return false;
     } finally {
-      unreserve(reserved);
+      bounds.unreserve(reserved);
       if (creating) {
-        creationsInFlight.decrementAndGet();
+        bounds.created();
       }
     }
   }
@@ -549,7 +541,7 @@ public final class SessionStore {
       try {
         byte[] data = r.snapshot(clock.currentTimeMillis(), errors).toJson();
         if (!r.onDisk()) {
-          if (!reserve(data.length)) {
+          if (!bounds.reserve(data.length)) {
             // Full: this session is tracked in memory only. Counted once.
             r.ended = true;
             live.remove(r.info.id(), r);
@@ -562,7 +554,7 @@ public final class SessionStore {
         Path file = r.onDisk() ? r.file : sessionFile(owner, r.info.id());
         StoreFiles.writeAtomically(file, temp(r.info.id()), data, false);
         if (r.onDisk()) {
-          bytes.addAndGet(data.length - r.size);
+          bounds.resized(data.length - r.size);
         }
         reserved = -1;
         r.file = file;
@@ -573,9 +565,9 @@ public final class SessionStore {
         r.dirty = true; // written again at the next flush
         writeFailed("write a session record", e);
       } finally {
-        unreserve(reserved);
+        bounds.unreserve(reserved);
         if (creating) {
-          creationsInFlight.decrementAndGet();
+          bounds.created();
         }
       }
     }
@@ -605,8 +597,7 @@ public final class SessionStore {
     Map<String, OwnerFiles> owners = new HashMap<>();
     int count = 0;
     long total = 0;
-    long createdBefore = creationsStarted.get();
-    boolean quietBefore = creationsInFlight.get() == 0;
+    long listing = bounds.beforeListing();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory)) {
       for (Path p : files) {
         if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -631,11 +622,7 @@ public final class SessionStore {
         }
       }
     }
-    if (quietBefore && creationsInFlight.get() == 0 && creationsStarted.get() == createdBefore) {
-      // No record was being created while the folder was listed: the listing is exact.
-      entries.set(count);
-      bytes.set(total);
-    }
+    bounds.resetFromListing(listing, count, total);
     int claimed = 0;
     for (OwnerFiles o : owners.values()) {
       if (closeRequested) {
@@ -742,7 +729,7 @@ public final class SessionStore {
       for (Path p : files) {
         if (StoreFiles.deleteQuietly(p) && SESSION_FILE.matcher(p.getFileName().toString()).matches()) {
           counters.droppedAge.incrementAndGet();
-          entries.decrementAndGet();
+          bounds.removedEntry();
         }
       }
     }
@@ -765,7 +752,7 @@ public final class SessionStore {
     } catch (IOException e) {
       if (StoreFiles.deleteQuietly(file)) {
         counters.removedCorrupt.incrementAndGet();
-        entries.decrementAndGet();
+        bounds.removedEntry();
       }
       log.debug("AllStak: removed an unreadable session record {}: {}", file.getFileName(), e.getMessage());
       return false;
@@ -776,7 +763,7 @@ public final class SessionStore {
     }
     if (clock.currentTimeMillis() - rec.lastAliveMillis > settings.maxAgeMillis) {
       if (StoreFiles.deleteQuietly(file)) {
-        entries.decrementAndGet();
+        bounds.removedEntry();
       }
       counters.droppedAge.incrementAndGet();
       return false;
@@ -834,13 +821,13 @@ public final class SessionStore {
 
   /** Over the entry or byte bound: drops this store's oldest pending ends until under it. */
   private void enforceBounds() {
-    if (entries.get() <= settings.maxEntries && bytes.get() <= settings.maxBytes) {
+    if (bounds.within()) {
       return;
     }
     List<Pending> oldestFirst = new ArrayList<>(pending.values());
     oldestFirst.sort(Comparator.comparingLong(p -> p.record.lastAliveMillis));
     for (Pending p : oldestFirst) {
-      if (entries.get() <= settings.maxEntries && bytes.get() <= settings.maxBytes) {
+      if (bounds.within()) {
         return;
       }
       if (p.busy.compareAndSet(false, true)) {
@@ -967,32 +954,7 @@ public final class SessionStore {
 
   private void remove(Pending p) {
     pending.remove(p.record.info.id(), p);
-    deleteRecord(p.file, p.size);
-  }
-
-  private void deleteRecord(Path file, long size) {
-    if (StoreFiles.deleteQuietly(file)) {
-      entries.decrementAndGet();
-      bytes.addAndGet(-size);
-    }
-  }
-
-  private boolean reserve(int size) {
-    if (entries.get() >= settings.maxEntries || bytes.get() + size > settings.maxBytes) {
-      return false;
-    }
-    entries.incrementAndGet();
-    bytes.addAndGet(size);
-    creationsStarted.incrementAndGet();
-    creationsInFlight.incrementAndGet(); // until the file is in place (or given up)
-    return true;
-  }
-
-  private void unreserve(int size) {
-    if (size >= 0) {
-      entries.decrementAndGet();
-      bytes.addAndGet(-size);
-    }
+    bounds.deleteRecord(p.file, p.size);
   }
 
   // ---- Shutting down -------------------------------------------------------------------------
