@@ -88,7 +88,8 @@ public final class SessionStore {
   /** The application session's record (user sessions are in {@link #journal}). */
   private final ConcurrentHashMap<String, LiveRecord> live = new ConcurrentHashMap<>();
   private final UserSessionJournal journal;
-  private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
+  /** Ends kept as record files, and their delivery. */
+  private final PendingEnds pending;
   /** Counted down by close: background sends give up between attempts. */
   private final CountDownLatch closing = new CountDownLatch(1);
   /** The most a delivery under way at close gets to finish (see stopDelivery). */
@@ -97,11 +98,10 @@ public final class SessionStore {
   static final long ANSWER_RECENCY_NANOS = TimeUnit.SECONDS.toNanos(10);
   /** Of close()'s time, what is kept for releasing this owner after the deliveries stop. */
   static final long RELEASE_RESERVE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-  private final AtomicBoolean deliveryBusy = new AtomicBoolean();
-  private final AtomicLong tempSeq = new AtomicLong();
   /** The partition's record files and bytes, against the bounds. */
   private final StoreBounds bounds;
-  private final RepeatingLog writeLog = new RepeatingLog(log);
+  /** This owner's name, file names, temp files and write failures. */
+  private final OwnFiles files;
   private final Object openLock = new Object();
 
   private volatile int state = NEW;
@@ -114,11 +114,8 @@ public final class SessionStore {
   /** Dead owners with records left for a later batch: claimed again once the pending are sent. */
   private final Set<String> moreToClaim = ConcurrentHashMap.newKeySet();
   private volatile Thread worker;
-  private ThreadPoolExecutor delivery;
 
   // Set once by open(), under openLock; read after state became OPEN.
-  private String jvm;
-  private String owner;
   private OwnLock ownLock;
 
   SessionStore(StoreSettings settings, Transport transport, Clock clock) {
@@ -126,6 +123,9 @@ public final class SessionStore {
     this.transport = transport;
     this.clock = clock;
     this.bounds = new StoreBounds(settings);
+    this.files = new OwnFiles(settings.directory, counters, new RepeatingLog(log));
+    this.pending = new PendingEnds(settings, transport, clock, counters, bounds, files, closing,
+        () -> closeRequested, this::wake);
     this.journal = new UserSessionJournal(settings, transport, clock, counters, this::unparkWorker);
     if (settings.directory == null) {
       state = MEMORY_ONLY;
@@ -200,7 +200,7 @@ public final class SessionStore {
 
   /** This store's owner id once open, else null. */
   String owner() {
-    return owner;
+    return files.owner();
   }
 
   /** The partition folder, or null when the store is off. */
@@ -216,9 +216,7 @@ public final class SessionStore {
     if (settings.directory == null || worker != null || closeRequested) {
       return;
     }
-    delivery = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1),
-        new DaemonThreadFactory("store-delivery"));
-    delivery.allowCoreThreadTimeOut(true);
+    pending.startDelivery();
     Thread t = new DaemonThreadFactory("store").newThread(this::run);
     worker = t;
     t.start();
@@ -354,7 +352,7 @@ public final class SessionStore {
    * when it could not be kept.
    */
   private boolean persistPending(SessionRecord rec, Path existing, long existingSize, boolean durable) {
-    Path file = existing != null ? existing : sessionFile(owner, rec.info.id());
+    Path file = existing != null ? existing : files.sessionFile(files.owner(), rec.info.id());
     int reserved = -1;
     boolean creating = false;
     try {
@@ -367,7 +365,7 @@ public final class SessionStore {
         reserved = data.length;
         creating = true;
       }
-      StoreFiles.writeAtomically(file, temp(rec.info.id()), data, durable);
+      StoreFiles.writeAtomically(file, files.temp(rec.info.id()), data, durable);
       if (durable) {
         StoreFiles.syncDirectory(settings.directory);
       }
@@ -375,11 +373,11 @@ public final class SessionStore {
         bounds.resized(data.length - existingSize);
       }
       reserved = -1;
-      pending.put(rec.info.id(), new Pending(file, rec, data.length, clock.nanoTime() + settings.retryBaseNanos));
+      pending.add(file, rec, data.length, clock.nanoTime() + settings.retryBaseNanos);
       wake();
       return true;
     } catch (IOException | RuntimeException e) {
-      writeFailed("keep an undelivered session end", e);
+      files.writeFailed("keep an undelivered session end", e);
       return false;
     } finally {
       bounds.unreserve(reserved);
@@ -408,13 +406,13 @@ public final class SessionStore {
       if (!open()) {
         return;
       }
-      journal.openLater(settings.directory, owner, temp("journal"));
+      journal.openLater(settings.directory, files.owner(), files.temp("journal"));
       loop();
     } catch (Throwable t) {
       rethrowIfFatal(t);
       log.warn("AllStak: the session store stopped unexpectedly", t);
     } finally {
-      stopDelivery();
+      pending.stop(this::closeGraceNanos);
       releaseOwner();
     }
   }
@@ -443,7 +441,7 @@ public final class SessionStore {
           nextScan = clock.nanoTime() + settings.rescanNanos;
         }
         long next = Math.min(nextBeat - now, nextScan - now);
-        next = Math.min(next, dispatchDeliveries(now));
+        next = Math.min(next, pending.dispatch(now));
         next = Math.min(next, journal.work());
         if (next > 0 && !dirtyHint && !closeRequested) {
           LockSupport.parkNanos(this, next);
@@ -472,8 +470,9 @@ public final class SessionStore {
       Path dir = settings.directory;
       try {
         List<Path> folders = StoreFolder.create(dir);
-        jvm = OwnerId.thisJvm();
-        owner = OwnerId.newOwner(jvm);
+        String jvm = OwnerId.thisJvm();
+        String owner = OwnerId.newOwner(jvm);
+        files.name(jvm, owner);
         Path lockFile = dir.resolve(owner + ".lock");
         ownLock = OwnLock.create(lockFile);
         StoreFolder.vet(folders, StoreFolder.ownerOf(lockFile));
@@ -551,8 +550,8 @@ public final class SessionStore {
           reserved = data.length;
           creating = true;
         }
-        Path file = r.onDisk() ? r.file : sessionFile(owner, r.info.id());
-        StoreFiles.writeAtomically(file, temp(r.info.id()), data, false);
+        Path file = r.onDisk() ? r.file : files.sessionFile(files.owner(), r.info.id());
+        StoreFiles.writeAtomically(file, files.temp(r.info.id()), data, false);
         if (r.onDisk()) {
           bounds.resized(data.length - r.size);
         }
@@ -560,10 +559,10 @@ public final class SessionStore {
         r.file = file;
         r.size = data.length;
         r.writtenErrors = errors;
-        writeLog.reset();
+        files.writeSucceeded();
       } catch (IOException | RuntimeException e) {
         r.dirty = true; // written again at the next flush
-        writeFailed("write a session record", e);
+        files.writeFailed("write a session record", e);
       } finally {
         bounds.unreserve(reserved);
         if (creating) {
@@ -576,19 +575,15 @@ public final class SessionStore {
   private void writeAlive() {
     byte[] data = ("{\"v\":1,\"lastAlive\":" + clock.currentTimeMillis() + "}").getBytes(StandardCharsets.UTF_8);
     try {
-      StoreFiles.writeAtomically(settings.directory.resolve(owner + ".alive"), temp("alive"), data, false);
+      StoreFiles.writeAtomically(settings.directory.resolve(files.owner() + ".alive"), files.temp("alive"), data, false);
     } catch (IOException e) {
       if (state == NEW) {
         throw new IllegalStateException("cannot write in the folder: " + e, e);
       }
-      writeFailed("write the heartbeat", e);
+      files.writeFailed("write the heartbeat", e);
     }
   }
 
-  private void writeFailed(String what, Exception e) {
-    counters.writeFailures.incrementAndGet();
-    writeLog.failure("AllStak: session store could not {}: {}", what, e.toString());
-  }
 
   // ---- Finding and claiming dead owners ------------------------------------------------------
 
@@ -628,7 +623,7 @@ public final class SessionStore {
       if (closeRequested) {
         break;
       }
-      if (o.owner.equals(owner) || OwnerId.jvmOf(o.owner).equals(jvm)) {
+      if (o.owner.equals(files.owner()) || OwnerId.jvmOf(o.owner).equals(files.jvm())) {
         // Ours, or a store of this JVM: opening its lock file would drop its lock (see package doc).
         continue;
       }
@@ -643,7 +638,7 @@ public final class SessionStore {
       log.info("AllStak: {} session(s) of a process that stopped without ending them will be reported "
           + "as abnormal or crashed", claimed);
     }
-    enforceBounds();
+    pending.enforceBounds();
   }
 
   /** Claims a dead owner's records; returns how many sessions this ended. */
@@ -772,17 +767,17 @@ public final class SessionStore {
       byte[] data = rec.toJson();
       if (firstClaim) {
         // Freeze the end in place first: a claimer that dies after this leaves the same end behind.
-        StoreFiles.writeAtomically(file, temp(id), data, true);
+        StoreFiles.writeAtomically(file, files.temp(id), data, true);
       }
-      Path mine = sessionFile(owner, id);
+      Path mine = files.sessionFile(files.owner(), id);
       StoreFiles.move(file, mine);
-      pending.put(id, new Pending(mine, rec, data.length, clock.nanoTime()));
+      pending.add(mine, rec, data.length, clock.nanoTime());
       if (firstClaim) {
         counters.recovered.incrementAndGet();
       }
       return firstClaim;
     } catch (IOException e) {
-      writeFailed("take over a stopped process's session", e);
+      files.writeFailed("take over a stopped process's session", e);
       return false;
     }
   }
@@ -818,117 +813,7 @@ public final class SessionStore {
     return StoreFiles.readAlive(settings.directory.resolve(someOwner + ".alive"));
   }
 
-
-  /** Over the entry or byte bound: drops this store's oldest pending ends until under it. */
-  private void enforceBounds() {
-    if (bounds.within()) {
-      return;
-    }
-    List<Pending> oldestFirst = new ArrayList<>(pending.values());
-    oldestFirst.sort(Comparator.comparingLong(p -> p.record.lastAliveMillis));
-    for (Pending p : oldestFirst) {
-      if (bounds.within()) {
-        return;
-      }
-      if (p.busy.compareAndSet(false, true)) {
-        counters.droppedCapacity.incrementAndGet();
-        remove(p);
-      }
-    }
-  }
-
-  // ---- Delivering stored ends ----------------------------------------------------------------
-
-  /** Hands due pending ends to the delivery thread; returns nanos until the next one is due. */
-  private long dispatchDeliveries(long now) {
-    long next = Long.MAX_VALUE;
-    boolean due = false;
-    for (Pending p : pending.values()) {
-      long wait = p.dueNanos - now;
-      if (wait <= 0) {
-        due = true;
-      } else {
-        next = Math.min(next, wait);
-      }
-    }
-    if (!due || closeRequested) {
-      return next;
-    }
-    if (deliveryBusy.compareAndSet(false, true)) {
-      try {
-        delivery.execute(this::deliverDue);
-      } catch (RejectedExecutionException e) {
-        deliveryBusy.set(false);
-      }
-    }
-    // Woken by the delivery thread when it is done; the heartbeat bounds the wait anyway.
-    return Math.min(next, settings.heartbeatNanos);
-  }
-
-  private void deliverDue() {
-    try {
-      for (Pending p : pending.values()) {
-        if (closeRequested) {
-          return;
-        }
-        if (p.dueNanos - clock.nanoTime() > 0 || !p.busy.compareAndSet(false, true)) {
-          continue;
-        }
-        try {
-          deliver(p);
-        } finally {
-          p.busy.set(false);
-        }
-      }
-    } catch (Throwable t) {
-      rethrowIfFatal(t);
-      log.warn("AllStak: session store delivery failed; carrying on", t);
-    } finally {
-      deliveryBusy.set(false);
-      wake();
-    }
-  }
-
-  /** Sends the start (when it never went out), then the end; removes the record when done. */
-  private void deliver(Pending p) {
-    SessionRecord rec = p.record;
-    if (clock.currentTimeMillis() - rec.lastAliveMillis > settings.maxAgeMillis) {
-      counters.droppedAge.incrementAndGet();
-      remove(p);
-      return;
-    }
-    long deadline = clock.nanoTime() + settings.deliveryDeadlineNanos;
-    if (!rec.startDelivered) {
-      Outcome start = transport.send(SessionPayloads.START_PATH, SessionPayloads.start(rec.info), deadline, closing);
-      if (start == Outcome.FAILED) {
-        retryLater(p);
-        return;
-      }
-      if (start != Outcome.DELIVERED) {
-        counters.rejected.incrementAndGet();
-        remove(p);
-        return;
-      }
-      rec = rec.withStartDelivered();
-      p.record = rec;
-      try {
-        // Noted before the end goes, so that only the end is left to send should this process die;
-        // without fsync, so the end follows the start's answer at once (see package-info).
-        StoreFiles.writeAtomically(p.file, temp(rec.info.id()), rec.toJson(), false);
-      } catch (IOException e) {
-        writeFailed("note a delivered start", e);
-      }
-    }
-    Outcome end = transport.send(SessionPayloads.END_PATH,
-        SessionPayloads.end(rec.info.id(), rec.durationMs, rec.endStatus), deadline, closing);
-    if (end == Outcome.FAILED) {
-      retryLater(p);
-      return;
-    }
-    // Counted before the record goes: whoever sees it gone sees it counted.
-    (end == Outcome.DELIVERED ? counters.delivered : counters.rejected).incrementAndGet();
-    remove(p);
-  }
+  // ---- Shutting down -------------------------------------------------------------------------
 
   /**
    * How long close() lets a delivery under way finish: {@link #CLOSE_GRACE_NANOS} within close()'s
@@ -941,46 +826,6 @@ public final class SessionStore {
       return 0;
     }
     return Math.max(0, Math.min(CLOSE_GRACE_NANOS, closeDeadlineNanos - clock.nanoTime() - RELEASE_RESERVE_NANOS));
-  }
-
-  private void retryLater(Pending p) {
-    int attempt = Math.min(p.attempts++, 20);
-    long step = Math.min(settings.retryCapNanos, settings.retryBaseNanos << attempt);
-    if (step <= 0) {
-      step = settings.retryCapNanos;
-    }
-    p.dueNanos = clock.nanoTime() + step / 2 + ThreadLocalRandom.current().nextLong(step / 2 + 1);
-  }
-
-  private void remove(Pending p) {
-    pending.remove(p.record.info.id(), p);
-    bounds.deleteRecord(p.file, p.size);
-  }
-
-  // ---- Shutting down -------------------------------------------------------------------------
-
-  /**
-   * Stops the delivery thread. A delivery under way first gets {@link #closeGraceNanos()} to
-   * finish: cut short after its request went out, a start the backend accepted would stay
-   * undelivered on disk and be sent again by the next process. No new delivery starts meanwhile,
-   * and waits between attempts end at once ({@code closing}).
-   */
-  private void stopDelivery() {
-    ThreadPoolExecutor d = delivery;
-    if (d == null) {
-      return;
-    }
-    d.shutdown();
-    try {
-      long grace = closeGraceNanos();
-      if (grace <= 0 || !d.awaitTermination(grace, TimeUnit.NANOSECONDS)) {
-        d.shutdownNow();
-        d.awaitTermination(settings.deliveryDeadlineNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
-      }
-    } catch (InterruptedException e) {
-      d.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
   }
 
   /**
@@ -1002,9 +847,9 @@ public final class SessionStore {
               try {
                 // A session still open is over now, as if its process had died.
                 SessionRecord rec = r.snapshot(now, r.errorCount()).endedByDeath(now);
-                StoreFiles.writeAtomically(r.file, temp(r.info.id()), rec.toJson(), r.durable());
+                StoreFiles.writeAtomically(r.file, files.temp(r.info.id()), rec.toJson(), r.durable());
               } catch (IOException e) {
-                writeFailed("keep a session open at close", e);
+                files.writeFailed("keep a session open at close", e);
               }
             }
             r.ended = true;
@@ -1022,8 +867,8 @@ public final class SessionStore {
           journal.journal().delete();
         }
         StoreFiles.syncDirectory(settings.directory);
-        StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".alive"));
-        StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".lock"));
+        StoreFiles.deleteQuietly(settings.directory.resolve(files.owner() + ".alive"));
+        StoreFiles.deleteQuietly(settings.directory.resolve(files.owner() + ".lock"));
       } catch (IOException | RuntimeException e) {
         log.debug("AllStak: could not tidy the session store at close", e);
       } finally {
@@ -1038,8 +883,9 @@ public final class SessionStore {
    */
   private String handOff() throws IOException {
     String released = null;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, owner + ".*.json")) {
-      for (Path p : files) {
+    String owner = files.owner();
+    try (DirectoryStream<Path> listing = Files.newDirectoryStream(settings.directory, owner + ".*.json")) {
+      for (Path p : listing) {
         Matcher m = SESSION_FILE.matcher(p.getFileName().toString());
         if (!m.matches() || !m.group(1).equals(owner)) {
           continue;
@@ -1047,7 +893,7 @@ public final class SessionStore {
         if (released == null) {
           released = newReleasedOwner();
         }
-        StoreFiles.move(p, sessionFile(released, m.group(2)));
+        StoreFiles.move(p, files.sessionFile(released, m.group(2)));
       }
     }
     pending.clear();
@@ -1072,20 +918,13 @@ public final class SessionStore {
 
   // ---- Helpers -------------------------------------------------------------------------------
 
-  private Path sessionFile(String someOwner, String sessionId) {
-    return settings.directory.resolve(someOwner + "." + sessionId + ".json");
-  }
 
-  /** A temp file of this writer's own, so two writers never share one. */
-  private Path temp(String label) {
-    return settings.directory.resolve(owner + "." + label + "." + tempSeq.incrementAndGet() + ".tmp");
-  }
 
   private static boolean validOwner(String owner) {
     return OwnerId.PATTERN.matcher(owner).matches();
   }
 
-  private static void rethrowIfFatal(Throwable t) {
+  static void rethrowIfFatal(Throwable t) {
     if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
       throw (VirtualMachineError) t;
     }
@@ -1094,23 +933,6 @@ public final class SessionStore {
     }
     if (t instanceof LinkageError) {
       throw (LinkageError) t;
-    }
-  }
-
-  /** A session's end, ours to deliver. */
-  private static final class Pending {
-    final Path file;
-    final long size;
-    final AtomicBoolean busy = new AtomicBoolean();
-    volatile SessionRecord record;
-    volatile long dueNanos;
-    int attempts;
-
-    Pending(Path file, SessionRecord record, long size, long dueNanos) {
-      this.file = file;
-      this.record = record;
-      this.size = size;
-      this.dueNanos = dueNanos;
     }
   }
 
