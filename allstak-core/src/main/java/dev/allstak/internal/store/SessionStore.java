@@ -7,35 +7,21 @@ import dev.allstak.internal.DaemonThreadFactory;
 import dev.allstak.internal.RepeatingLog;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.session.SessionInfo;
-import dev.allstak.internal.session.SessionPayloads;
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,21 +52,6 @@ public final class SessionStore {
   private static final int MEMORY_ONLY = 2;
   private static final int CLOSED = 3;
 
-  /** A starting owner creates its lock file and then locks it: never probe a lock file this young. */
-  static final long ORPHAN_MIN_AGE_MILLIS = TimeUnit.MINUTES.toMillis(1);
-
-  /**
-   * Records of one dead owner claimed at a time. The next batch is claimed once these are sent, so a
-   * start of many dead sessions neither freezes them all before sending the first nor leaves many
-   * claimed and unsent should this process die too.
-   */
-  static final int CLAIM_BATCH = 16;
-
-  private static final Pattern SESSION_FILE = Pattern.compile("([0-9a-z-]+)\\.([0-9a-f-]{36})\\.json");
-  private static final Pattern TEMP_FILE = Pattern.compile("([0-9a-z-]+)\\.[0-9a-z-]+\\.[0-9]+\\.tmp");
-  private static final Pattern OWNER_FILE = Pattern.compile("([0-9a-z-]+)\\.(lock|alive)");
-  private static final Pattern JOURNAL_FILE = Pattern.compile("([0-9a-z-]+)\\.journal");
-
   private final StoreSettings settings;
   private final Transport transport;
   private final Clock clock;
@@ -90,9 +61,11 @@ public final class SessionStore {
   private final UserSessionJournal journal;
   /** Ends kept as record files, and their delivery. */
   private final PendingEnds pending;
+  /** Finds dead owners and claims their sessions. */
+  private final DeadOwners deadOwners;
   /** Counted down by close: background sends give up between attempts. */
   private final CountDownLatch closing = new CountDownLatch(1);
-  /** The most a delivery under way at close gets to finish (see stopDelivery). */
+  /** The most a delivery under way at close gets to finish (see {@link PendingEnds#stop}). */
   static final long CLOSE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   /** How recent the backend's last answer must be for close() to wait for one more. */
   static final long ANSWER_RECENCY_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -111,8 +84,6 @@ public final class SessionStore {
   private volatile boolean dirtyHint;
   /** The application session's record, written by init without fsync: the store's thread syncs it. */
   private volatile LiveRecord unsyncedStart;
-  /** Dead owners with records left for a later batch: claimed again once the pending are sent. */
-  private final Set<String> moreToClaim = ConcurrentHashMap.newKeySet();
   private volatile Thread worker;
 
   // Set once by open(), under openLock; read after state became OPEN.
@@ -127,6 +98,8 @@ public final class SessionStore {
     this.pending = new PendingEnds(settings, transport, clock, counters, bounds, files, closing,
         () -> closeRequested, this::wake);
     this.journal = new UserSessionJournal(settings, transport, clock, counters, this::unparkWorker);
+    this.deadOwners = new DeadOwners(settings, clock, counters, bounds, files, pending, journal,
+        () -> closeRequested);
     if (settings.directory == null) {
       state = MEMORY_ONLY;
       journal.stopAccepting();
@@ -433,8 +406,8 @@ public final class SessionStore {
           heartbeat();
           nextBeat = now + settings.heartbeatNanos;
         }
-        if (!moreToClaim.isEmpty() && pending.isEmpty()) {
-          claimNextBatches();
+        if (deadOwners.moreToClaim() && pending.isEmpty()) {
+          deadOwners.claimNextBatches();
         }
         if (now - nextScan >= 0) {
           scan();
@@ -584,233 +557,16 @@ public final class SessionStore {
     }
   }
 
-
   // ---- Finding and claiming dead owners ------------------------------------------------------
 
-  /** Lists the partition, ends dead owners' sessions and enforces the bounds. */
+  /** Lists the partition, ends dead owners' sessions and enforces the bounds (see {@link DeadOwners}). */
   void scan() throws IOException {
-    Map<String, OwnerFiles> owners = new HashMap<>();
-    int count = 0;
-    long total = 0;
-    long listing = bounds.beforeListing();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory)) {
-      for (Path p : files) {
-        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          continue; // a symbolic link or a folder is never ours: not followed, not touched
-        }
-        String name = p.getFileName().toString();
-        Matcher m;
-        if ((m = SESSION_FILE.matcher(name)).matches() && validOwner(m.group(1))
-            && SessionRecord.SESSION_ID.matcher(m.group(2)).matches()) {
-          owners.computeIfAbsent(m.group(1), OwnerFiles::new).sessions++;
-          count++;
-          total += StoreFiles.sizeOf(p);
-        } else if ((m = JOURNAL_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
-          owners.computeIfAbsent(m.group(1), OwnerFiles::new).sessions++;
-        } else if ((m = OWNER_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
-          owners.computeIfAbsent(m.group(1), OwnerFiles::new).others.add(p);
-        } else if ((m = TEMP_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
-          owners.computeIfAbsent(m.group(1), OwnerFiles::new).others.add(p);
-        } else if (Files.isRegularFile(p) && StoreFiles.deleteQuietly(p)) {
-          counters.removedCorrupt.incrementAndGet();
-          log.debug("AllStak: removed a foreign file from the session store: {}", name);
-        }
-      }
-    }
-    bounds.resetFromListing(listing, count, total);
-    int claimed = 0;
-    for (OwnerFiles o : owners.values()) {
-      if (closeRequested) {
-        break;
-      }
-      if (o.owner.equals(files.owner()) || OwnerId.jvmOf(o.owner).equals(files.jvm())) {
-        // Ours, or a store of this JVM: opening its lock file would drop its lock (see package doc).
-        continue;
-      }
-      if (o.sessions > 0) {
-        claimed += claim(o.owner);
-        dropIfSilent(o.owner);
-      } else {
-        removeIfOrphan(o);
-      }
-    }
-    if (claimed > 0) {
-      log.info("AllStak: {} session(s) of a process that stopped without ending them will be reported "
-          + "as abnormal or crashed", claimed);
-    }
-    pending.enforceBounds();
+    deadOwners.scan();
   }
 
   /** Claims a dead owner's records; returns how many sessions this ended. */
   int claim(String dead) {
-    Path lockFile = settings.directory.resolve(dead + ".lock");
-    try (OwnerLocks.Held held = OwnerLocks.tryLock(lockFile)) {
-      if (held == null) {
-        return 0;
-      }
-      long ownerAlive = readAlive(dead);
-      int ended = 0;
-      Path deadJournal = settings.directory.resolve(dead + ".journal");
-      if (Files.isRegularFile(deadJournal, LinkOption.NOFOLLOW_LINKS) && journal.ensureOpen()) {
-        // Its sessions are in this owner's journal before the dead one goes (package-info).
-        ended += journal.takeOver(deadJournal, ownerAlive);
-        StoreFiles.deleteQuietly(deadJournal);
-      }
-      List<Path> sessions = new ArrayList<>();
-      List<Path> others = new ArrayList<>();
-      try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, dead + ".*")) {
-        for (Path p : files) {
-          Matcher m = SESSION_FILE.matcher(p.getFileName().toString());
-          if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-            continue;
-          }
-          if (m.matches() && m.group(1).equals(dead)) {
-            sessions.add(p);
-          } else if (p.equals(deadJournal)) {
-            return ended; // this store has no journal to take it over: left for another
-          } else if (!p.equals(lockFile)) {
-            others.add(p);
-          }
-        }
-      }
-      for (Path p : sessions.subList(0, Math.min(sessions.size(), CLAIM_BATCH))) {
-        if (claimRecord(p, ownerAlive)) {
-          ended++;
-        }
-      }
-      if (!sessions.isEmpty()) {
-        // The frozen ends (each fsynced) under their new names, once for the batch.
-        StoreFiles.syncDirectory(settings.directory);
-      }
-      if (sessions.size() > CLAIM_BATCH) {
-        // The rest stays the dead owner's, lock file and heartbeat included, for the next batch.
-        moreToClaim.add(dead);
-        return ended;
-      }
-      for (Path p : others) {
-        StoreFiles.deleteQuietly(p);
-      }
-      // Last, while still holding it: no file names the dead owner any more.
-      StoreFiles.deleteQuietly(lockFile);
-      return ended;
-    } catch (IOException e) {
-      log.debug("AllStak: could not claim the records of {}", dead, e);
-      return 0;
-    }
-  }
-
-  /** The next batch of each dead owner a claim left records of, without listing the whole folder. */
-  private void claimNextBatches() {
-    for (String dead : new ArrayList<>(moreToClaim)) {
-      moreToClaim.remove(dead);
-      if (closeRequested) {
-        return;
-      }
-      claim(dead);
-    }
-  }
-
-  /**
-   * An owner whose lock file is gone may still run (see {@link OwnerLocks}): its records are left
-   * alone, unless its heartbeat is older than the store keeps anything, when they are dropped.
-   */
-  private void dropIfSilent(String someOwner) throws IOException {
-    Path lockFile = settings.directory.resolve(someOwner + ".lock");
-    if (Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)
-        || clock.currentTimeMillis() - readAlive(someOwner) <= settings.maxAgeMillis) {
-      return;
-    }
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, someOwner + ".*")) {
-      for (Path p : files) {
-        if (StoreFiles.deleteQuietly(p) && SESSION_FILE.matcher(p.getFileName().toString()).matches()) {
-          counters.droppedAge.incrementAndGet();
-          bounds.removedEntry();
-        }
-      }
-    }
-  }
-
-  /** Takes over one record of a dead owner; true when this ended the session (first claim). */
-  private boolean claimRecord(Path file, long ownerAlive) {
-    Matcher m = SESSION_FILE.matcher(file.getFileName().toString());
-    if (!m.matches()) {
-      return false;
-    }
-    String id = m.group(2);
-    SessionRecord rec;
-    try {
-      byte[] data = StoreFiles.readAtMost(file, StoreSettings.MAX_RECORD_BYTES);
-      if (data == null) {
-        throw new IOException("larger than " + StoreSettings.MAX_RECORD_BYTES + " bytes");
-      }
-      rec = SessionRecord.parse(data, id);
-    } catch (IOException e) {
-      if (StoreFiles.deleteQuietly(file)) {
-        counters.removedCorrupt.incrementAndGet();
-        bounds.removedEntry();
-      }
-      log.debug("AllStak: removed an unreadable session record {}: {}", file.getFileName(), e.getMessage());
-      return false;
-    }
-    boolean firstClaim = !rec.ended();
-    if (firstClaim) {
-      rec = rec.endedByDeath(ownerAlive);
-    }
-    if (clock.currentTimeMillis() - rec.lastAliveMillis > settings.maxAgeMillis) {
-      if (StoreFiles.deleteQuietly(file)) {
-        bounds.removedEntry();
-      }
-      counters.droppedAge.incrementAndGet();
-      return false;
-    }
-    try {
-      byte[] data = rec.toJson();
-      if (firstClaim) {
-        // Freeze the end in place first: a claimer that dies after this leaves the same end behind.
-        StoreFiles.writeAtomically(file, files.temp(id), data, true);
-      }
-      Path mine = files.sessionFile(files.owner(), id);
-      StoreFiles.move(file, mine);
-      pending.add(mine, rec, data.length, clock.nanoTime());
-      if (firstClaim) {
-        counters.recovered.incrementAndGet();
-      }
-      return firstClaim;
-    } catch (IOException e) {
-      files.writeFailed("take over a stopped process's session", e);
-      return false;
-    }
-  }
-
-  /** An owner with no records left: its lock, heartbeat and temp files go once it is dead. */
-  private void removeIfOrphan(OwnerFiles o) {
-    long now = clock.currentTimeMillis();
-    for (Path p : o.others) {
-      if (now - StoreFiles.modifiedMillis(p) < ORPHAN_MIN_AGE_MILLIS) {
-        return;
-      }
-    }
-    Path lockFile = settings.directory.resolve(o.owner + ".lock");
-    if (!Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)) {
-      o.others.forEach(StoreFiles::deleteQuietly);
-      return;
-    }
-    try (OwnerLocks.Held held = OwnerLocks.tryLock(lockFile)) {
-      if (held != null) {
-        for (Path p : o.others) {
-          if (!p.equals(lockFile)) {
-            StoreFiles.deleteQuietly(p);
-          }
-        }
-        StoreFiles.deleteQuietly(lockFile);
-      }
-    } catch (IOException e) {
-      log.debug("AllStak: could not check the store owner {}", o.owner, e);
-    }
-  }
-
-  private long readAlive(String someOwner) {
-    return StoreFiles.readAlive(settings.directory.resolve(someOwner + ".alive"));
+    return deadOwners.claim(dead);
   }
 
   // ---- Shutting down -------------------------------------------------------------------------
@@ -886,7 +642,7 @@ public final class SessionStore {
     String owner = files.owner();
     try (DirectoryStream<Path> listing = Files.newDirectoryStream(settings.directory, owner + ".*.json")) {
       for (Path p : listing) {
-        Matcher m = SESSION_FILE.matcher(p.getFileName().toString());
+        Matcher m = DeadOwners.SESSION_FILE.matcher(p.getFileName().toString());
         if (!m.matches() || !m.group(1).equals(owner)) {
           continue;
         }
@@ -918,12 +674,6 @@ public final class SessionStore {
 
   // ---- Helpers -------------------------------------------------------------------------------
 
-
-
-  private static boolean validOwner(String owner) {
-    return OwnerId.PATTERN.matcher(owner).matches();
-  }
-
   static void rethrowIfFatal(Throwable t) {
     if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
       throw (VirtualMachineError) t;
@@ -933,17 +683,6 @@ public final class SessionStore {
     }
     if (t instanceof LinkageError) {
       throw (LinkageError) t;
-    }
-  }
-
-  /** What one scan found of one owner. */
-  private static final class OwnerFiles {
-    final String owner;
-    int sessions;
-    final List<Path> others = new ArrayList<>();
-
-    OwnerFiles(String owner) {
-      this.owner = owner;
     }
   }
 }
