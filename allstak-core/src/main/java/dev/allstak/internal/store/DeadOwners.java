@@ -28,10 +28,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: the store's thread only (and a test's, on a store whose thread is not running).
  *
- * <p>Invariants: an owner's lock file is probed only when it exists and the owner is of another
- * JVM (closing a channel on it would drop a lock of this JVM); a dead owner's files are touched only
- * while its lock is held; each claimed record's end is frozen in place (fsynced) before it is renamed
- * to this owner, and its lock file is deleted last, once no file names it. At most {@link
+ * <p>Invariants: a lock file is probed only when it exists, is older than {@link
+ * #ORPHAN_MIN_AGE_MILLIS} (for an owner with no records) and names an owner of another JVM (closing
+ * a channel on a lock file of this JVM would drop its lock). A dead owner's records and journal are
+ * claimed only while its lock is held: each record's end is frozen in place (fsynced) before it is
+ * renamed to this owner, the journal's sessions are in this owner's journal before the dead one is
+ * deleted, and the lock file goes last, once no file names the owner. An owner without a lock file
+ * is left alone until its heartbeat is older than the store's age bound. At most {@link
  * #CLAIM_BATCH} records of one owner are claimed at a time; the rest waits in {@code moreToClaim}
  * until this store's pending ends are sent.
  */

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +40,17 @@ import org.slf4j.LoggerFactory;
  * session's end path ({@link #ended}) writes synchronously: it already blocks on the network, and a
  * crash must reach the disk before the process goes.
  *
+ * <p>This class is the store's lifecycle (open, start, close, releasing this owner), the events'
+ * entry points, the application session's live record, and the store thread's loop, which wires
+ * the parts: {@link OwnFiles} (this owner's names, temp files, write failures), {@link StoreBounds}
+ * (the entry and byte bounds), {@link DeadOwners} (scanning, claiming dead owners), {@link
+ * PendingEnds} (ends kept as record files, and their delivery), {@link UserSessionJournal} (user
+ * sessions).
+ *
+ * <p>Locking: {@code openLock} orders opening, an end written at once ({@link #ended}) and
+ * releasing this owner, so that no record is written by an owner that is gone; a live record is
+ * written under its own monitor, which {@code ended} flags too.
+ *
  * <p>When the folder cannot be created or written, one WARN says so and the store keeps nothing:
  * sessions are tracked in memory only.
  */
@@ -51,6 +61,13 @@ public final class SessionStore {
   private static final int OPEN = 1;
   private static final int MEMORY_ONLY = 2;
   private static final int CLOSED = 3;
+
+  /** The most a delivery under way at close gets to finish (see {@link PendingEnds#stop}). */
+  static final long CLOSE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** How recent the backend's last answer must be for close() to wait for one more. */
+  static final long ANSWER_RECENCY_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** Of close()'s time, what is kept for releasing this owner after the deliveries stop. */
+  static final long RELEASE_RESERVE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   private final StoreSettings settings;
   private final Transport transport;
@@ -65,12 +82,6 @@ public final class SessionStore {
   private final DeadOwners deadOwners;
   /** Counted down by close: background sends give up between attempts. */
   private final CountDownLatch closing = new CountDownLatch(1);
-  /** The most a delivery under way at close gets to finish (see {@link PendingEnds#stop}). */
-  static final long CLOSE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-  /** How recent the backend's last answer must be for close() to wait for one more. */
-  static final long ANSWER_RECENCY_NANOS = TimeUnit.SECONDS.toNanos(10);
-  /** Of close()'s time, what is kept for releasing this owner after the deliveries stop. */
-  static final long RELEASE_RESERVE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   /** The partition's record files and bytes, against the bounds. */
   private final StoreBounds bounds;
   /** This owner's name, file names, temp files and write failures. */
