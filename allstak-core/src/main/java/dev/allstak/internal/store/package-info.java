@@ -102,8 +102,9 @@
  *   <li>Only when no file names the dead owner any more does the claimer delete the owner's lock
  *       file, and then releases it. A late prober that still holds the deleted lock file finds no
  *       records of that owner, and no new ones can appear: the owner is gone.
- *   <li>A claimer takes at most {@link dev.allstak.internal.store.DeadOwners#CLAIM_BATCH} records of one owner at a time, leaving the
- *       rest (and the owner's lock file and heartbeat) for its next scan, once these are sent.
+ *   <li>A claimer takes at most {@link dev.allstak.internal.store.DeadOwners#CLAIM_BATCH} records of
+ *       one owner at a time, leaving the rest (and the owner's lock file and heartbeat) for its next
+ *       scan, once these are sent.
  *   <li>A record is delivered only by its owner, and deleted after a 2xx or a permanent rejection.
  *       A start's 2xx is noted in the record (no fsync: the end must follow at once) before the end
  *       is sent, so a later sender never sends an accepted start again. A start or an end is sent
