@@ -31,11 +31,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: the store's thread adds claimed ends, {@link #dispatch}es due ones to the {@code
  * allstak-store-delivery} thread, {@link #enforceBounds enforces the bounds} and at close {@link
- * #stop}s delivery; a host thread adds the end it could not post. The delivery thread posts, notes a
- * delivered start in the record, and wakes the store's thread when it is done.
+ * #stop}s delivery; a host thread {@link #keep}s the end it could not post. The delivery thread
+ * posts, notes a delivered start in the record, and wakes the store's thread when it is done.
  *
- * <p>Invariants: an end is delivered, dropped or removed only by whoever set its {@code busy} flag,
- * so no end is sent by two threads at once; a start's 2xx is noted in the record (no fsync) before
+ * <p>Invariants: an end is delivered or dropped only by whoever set its {@code busy} flag, so no
+ * end is sent by two threads at once ({@link #clear} at close runs once delivery has stopped); a start's 2xx is noted in the record (no fsync) before
  * the end is sent; no delivery starts once close is requested, and a wait between attempts ends at
  * once ({@code closing}). A transient failure waits {@code retryBase}, doubling up to {@code
  * retryCap}, with jitter.
@@ -76,6 +76,48 @@ final class PendingEnds {
     delivery = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1),
         new DaemonThreadFactory("store-delivery"));
     delivery.allowCoreThreadTimeOut(true);
+  }
+
+  /**
+   * Writes an end to deliver later, from {@code retryBase} on, into {@code existing} (the live
+   * record's file, {@code existingSize} bytes) or a new record within the bounds; {@code durable}:
+   * fsynced with its folder. Called under the store's {@code openLock} (and the live record's
+   * monitor), so the owner is not released halfway. False when it could not be kept.
+   */
+  boolean keep(SessionRecord rec, Path existing, long existingSize, boolean durable) {
+    Path file = existing != null ? existing : files.sessionFile(files.owner(), rec.info.id());
+    int reserved = -1;
+    boolean creating = false;
+    try {
+      byte[] data = rec.toJson();
+      if (existing == null) {
+        if (!bounds.reserve(data.length)) {
+          counters.droppedCapacity.incrementAndGet();
+          return false;
+        }
+        reserved = data.length;
+        creating = true;
+      }
+      StoreFiles.writeAtomically(file, files.temp(rec.info.id()), data, durable);
+      if (durable) {
+        StoreFiles.syncDirectory(settings.directory);
+      }
+      if (existing != null) {
+        bounds.resized(data.length - existingSize);
+      }
+      reserved = -1;
+      add(file, rec, data.length, clock.nanoTime() + settings.retryBaseNanos);
+      wake.run();
+      return true;
+    } catch (IOException | RuntimeException e) {
+      files.writeFailed("keep an undelivered session end", e);
+      return false;
+    } finally {
+      bounds.unreserve(reserved);
+      if (creating) {
+        bounds.created();
+      }
+    }
   }
 
   /** Keeps {@code record}, already in {@code file} ({@code size} bytes), to deliver from {@code dueNanos}. */

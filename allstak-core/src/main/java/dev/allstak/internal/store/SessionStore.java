@@ -316,7 +316,7 @@ public final class SessionStore {
       }
       long now = clock.currentTimeMillis();
       if (r == null) {
-        persistPending(new SessionRecord(info, status, 0, now, info.startKnownDelivered(), status,
+        pending.keep(new SessionRecord(info, status, 0, now, info.startKnownDelivered(), status,
             Math.max(0, durationMs)), null, 0, true);
         return;
       }
@@ -325,48 +325,7 @@ public final class SessionStore {
           return;
         }
         r.ended = true;
-        persistPending(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size, true);
-      }
-    }
-  }
-
-  /**
-   * Writes an end to deliver later; {@code durable}: fsynced with its folder (the application
-   * session's; a user session's is not, so that many of them at close cost no fsync each). False
-   * when it could not be kept.
-   */
-  private boolean persistPending(SessionRecord rec, Path existing, long existingSize, boolean durable) {
-    Path file = existing != null ? existing : files.sessionFile(files.owner(), rec.info.id());
-    int reserved = -1;
-    boolean creating = false;
-    try {
-      byte[] data = rec.toJson();
-      if (existing == null) {
-        if (!bounds.reserve(data.length)) {
-          counters.droppedCapacity.incrementAndGet();
-          return false;
-        }
-        reserved = data.length;
-        creating = true;
-      }
-      StoreFiles.writeAtomically(file, files.temp(rec.info.id()), data, durable);
-      if (durable) {
-        StoreFiles.syncDirectory(settings.directory);
-      }
-      if (existing != null) {
-        bounds.resized(data.length - existingSize);
-      }
-      reserved = -1;
-      pending.add(file, rec, data.length, clock.nanoTime() + settings.retryBaseNanos);
-      wake();
-      return true;
-    } catch (IOException | RuntimeException e) {
-      files.writeFailed("keep an undelivered session end", e);
-      return false;
-    } finally {
-      bounds.unreserve(reserved);
-      if (creating) {
-        bounds.created();
+        pending.keep(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size, true);
       }
     }
   }
@@ -559,7 +518,8 @@ public final class SessionStore {
   private void writeAlive() {
     byte[] data = ("{\"v\":1,\"lastAlive\":" + clock.currentTimeMillis() + "}").getBytes(StandardCharsets.UTF_8);
     try {
-      StoreFiles.writeAtomically(settings.directory.resolve(files.owner() + ".alive"), files.temp("alive"), data, false);
+      Path alive = settings.directory.resolve(files.owner() + ".alive");
+      StoreFiles.writeAtomically(alive, files.temp("alive"), data, false);
     } catch (IOException e) {
       if (state == NEW) {
         throw new IllegalStateException("cannot write in the folder: " + e, e);
