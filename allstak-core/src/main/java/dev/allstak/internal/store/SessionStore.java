@@ -7,35 +7,20 @@ import dev.allstak.internal.DaemonThreadFactory;
 import dev.allstak.internal.RepeatingLog;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.session.SessionInfo;
-import dev.allstak.internal.session.SessionPayloads;
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +40,17 @@ import org.slf4j.LoggerFactory;
  * session's end path ({@link #ended}) writes synchronously: it already blocks on the network, and a
  * crash must reach the disk before the process goes.
  *
+ * <p>This class is the store's lifecycle (open, start, close, releasing this owner), the events'
+ * entry points, the application session's live record, and the store thread's loop, which wires
+ * the parts: {@link OwnFiles} (this owner's names, temp files, write failures), {@link StoreBounds}
+ * (the entry and byte bounds), {@link DeadOwners} (scanning, claiming dead owners), {@link
+ * PendingEnds} (ends kept as record files, and their delivery), {@link UserSessionJournal} (user
+ * sessions).
+ *
+ * <p>Locking: {@code openLock} orders opening, an end written at once ({@link #ended}) and
+ * releasing this owner, so that no record is written by an owner that is gone; a live record is
+ * written under its own monitor, which {@code ended} flags too.
+ *
  * <p>When the folder cannot be created or written, one WARN says so and the store keeps nothing:
  * sessions are tracked in memory only.
  */
@@ -66,20 +62,12 @@ public final class SessionStore {
   private static final int MEMORY_ONLY = 2;
   private static final int CLOSED = 3;
 
-  /** A starting owner creates its lock file and then locks it: never probe a lock file this young. */
-  static final long ORPHAN_MIN_AGE_MILLIS = TimeUnit.MINUTES.toMillis(1);
-
-  /**
-   * Records of one dead owner claimed at a time. The next batch is claimed once these are sent, so a
-   * start of many dead sessions neither freezes them all before sending the first nor leaves many
-   * claimed and unsent should this process die too.
-   */
-  static final int CLAIM_BATCH = 16;
-
-  private static final Pattern SESSION_FILE = Pattern.compile("([0-9a-z-]+)\\.([0-9a-f-]{36})\\.json");
-  private static final Pattern TEMP_FILE = Pattern.compile("([0-9a-z-]+)\\.[0-9a-z-]+\\.[0-9]+\\.tmp");
-  private static final Pattern OWNER_FILE = Pattern.compile("([0-9a-z-]+)\\.(lock|alive)");
-  private static final Pattern JOURNAL_FILE = Pattern.compile("([0-9a-z-]+)\\.journal");
+  /** The most a delivery under way at close gets to finish (see {@link PendingEnds#stop}). */
+  static final long CLOSE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** How recent the backend's last answer must be for close() to wait for one more. */
+  static final long ANSWER_RECENCY_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** Of close()'s time, what is kept for releasing this owner after the deliveries stop. */
+  static final long RELEASE_RESERVE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   private final StoreSettings settings;
   private final Transport transport;
@@ -88,29 +76,16 @@ public final class SessionStore {
   /** The application session's record (user sessions are in {@link #journal}). */
   private final ConcurrentHashMap<String, LiveRecord> live = new ConcurrentHashMap<>();
   private final UserSessionJournal journal;
-  private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
+  /** Ends kept as record files, and their delivery. */
+  private final PendingEnds pending;
+  /** Finds dead owners and claims their sessions. */
+  private final DeadOwners deadOwners;
   /** Counted down by close: background sends give up between attempts. */
   private final CountDownLatch closing = new CountDownLatch(1);
-  /** The most a delivery under way at close gets to finish (see stopDelivery). */
-  static final long CLOSE_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-  /** How recent the backend's last answer must be for close() to wait for one more. */
-  static final long ANSWER_RECENCY_NANOS = TimeUnit.SECONDS.toNanos(10);
-  /** Of close()'s time, what is kept for releasing this owner after the deliveries stop. */
-  static final long RELEASE_RESERVE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
-  private final AtomicBoolean deliveryBusy = new AtomicBoolean();
-  private final AtomicLong tempSeq = new AtomicLong();
-  /**
-   * Estimates of the partition's record files and bytes, kept up by us and reset from a scan's
-   * listing, but only from a listing that no record creation overlapped: a creation reserves its
-   * bytes before its file appears, and a listing that missed the file would forget the
-   * reservation, letting the store grow past its bounds.
-   */
-  private final AtomicInteger entries = new AtomicInteger();
-  private final AtomicLong bytes = new AtomicLong();
-  /** Record creations reserved so far, and those whose file is not in place yet. */
-  private final AtomicLong creationsStarted = new AtomicLong();
-  private final AtomicInteger creationsInFlight = new AtomicInteger();
-  private final RepeatingLog writeLog = new RepeatingLog(log);
+  /** The partition's record files and bytes, against the bounds. */
+  private final StoreBounds bounds;
+  /** This owner's name, file names, temp files and write failures. */
+  private final OwnFiles files;
   private final Object openLock = new Object();
 
   private volatile int state = NEW;
@@ -120,21 +95,22 @@ public final class SessionStore {
   private volatile boolean dirtyHint;
   /** The application session's record, written by init without fsync: the store's thread syncs it. */
   private volatile LiveRecord unsyncedStart;
-  /** Dead owners with records left for a later batch: claimed again once the pending are sent. */
-  private final Set<String> moreToClaim = ConcurrentHashMap.newKeySet();
   private volatile Thread worker;
-  private ThreadPoolExecutor delivery;
 
   // Set once by open(), under openLock; read after state became OPEN.
-  private String jvm;
-  private String owner;
   private OwnLock ownLock;
 
   SessionStore(StoreSettings settings, Transport transport, Clock clock) {
     this.settings = settings;
     this.transport = transport;
     this.clock = clock;
+    this.bounds = new StoreBounds(settings);
+    this.files = new OwnFiles(settings.directory, counters, new RepeatingLog(log));
+    this.pending = new PendingEnds(settings, transport, clock, counters, bounds, files, closing,
+        () -> closeRequested, this::wake);
     this.journal = new UserSessionJournal(settings, transport, clock, counters, this::unparkWorker);
+    this.deadOwners = new DeadOwners(settings, clock, counters, bounds, files, pending, journal,
+        () -> closeRequested);
     if (settings.directory == null) {
       state = MEMORY_ONLY;
       journal.stopAccepting();
@@ -208,7 +184,7 @@ public final class SessionStore {
 
   /** This store's owner id once open, else null. */
   String owner() {
-    return owner;
+    return files.owner();
   }
 
   /** The partition folder, or null when the store is off. */
@@ -224,9 +200,7 @@ public final class SessionStore {
     if (settings.directory == null || worker != null || closeRequested) {
       return;
     }
-    delivery = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1),
-        new DaemonThreadFactory("store-delivery"));
-    delivery.allowCoreThreadTimeOut(true);
+    pending.startDelivery();
     Thread t = new DaemonThreadFactory("store").newThread(this::run);
     worker = t;
     t.start();
@@ -326,7 +300,7 @@ public final class SessionStore {
         synchronized (r) {
           r.ended = true;
           if (r.onDisk()) {
-            deleteRecord(r.file, r.size);
+            bounds.deleteRecord(r.file, r.size);
           }
         }
       }
@@ -342,7 +316,7 @@ public final class SessionStore {
       }
       long now = clock.currentTimeMillis();
       if (r == null) {
-        persistPending(new SessionRecord(info, status, 0, now, info.startKnownDelivered(), status,
+        pending.keep(new SessionRecord(info, status, 0, now, info.startKnownDelivered(), status,
             Math.max(0, durationMs)), null, 0, true);
         return;
       }
@@ -351,48 +325,7 @@ public final class SessionStore {
           return;
         }
         r.ended = true;
-        persistPending(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size, true);
-      }
-    }
-  }
-
-  /**
-   * Writes an end to deliver later; {@code durable}: fsynced with its folder (the application
-   * session's; a user session's is not, so that many of them at close cost no fsync each). False
-   * when it could not be kept.
-   */
-  private boolean persistPending(SessionRecord rec, Path existing, long existingSize, boolean durable) {
-    Path file = existing != null ? existing : sessionFile(owner, rec.info.id());
-    int reserved = -1;
-    boolean creating = false;
-    try {
-      byte[] data = rec.toJson();
-      if (existing == null) {
-        if (!reserve(data.length)) {
-          counters.droppedCapacity.incrementAndGet();
-          return false;
-        }
-        reserved = data.length;
-        creating = true;
-      }
-      StoreFiles.writeAtomically(file, temp(rec.info.id()), data, durable);
-      if (durable) {
-        StoreFiles.syncDirectory(settings.directory);
-      }
-      if (existing != null) {
-        bytes.addAndGet(data.length - existingSize);
-      }
-      reserved = -1;
-      pending.put(rec.info.id(), new Pending(file, rec, data.length, clock.nanoTime() + settings.retryBaseNanos));
-      wake();
-      return true;
-    } catch (IOException | RuntimeException e) {
-      writeFailed("keep an undelivered session end", e);
-      return false;
-    } finally {
-      unreserve(reserved);
-      if (creating) {
-        creationsInFlight.decrementAndGet();
+        pending.keep(r.snapshot(now, r.errorCount()).withEnd(status, durationMs), r.file, r.size, true);
       }
     }
   }
@@ -416,13 +349,13 @@ public final class SessionStore {
       if (!open()) {
         return;
       }
-      journal.openLater(settings.directory, owner, temp("journal"));
+      journal.openLater(settings.directory, files.owner(), files.temp("journal"));
       loop();
     } catch (Throwable t) {
       rethrowIfFatal(t);
       log.warn("AllStak: the session store stopped unexpectedly", t);
     } finally {
-      stopDelivery();
+      pending.stop(this::closeGraceNanos);
       releaseOwner();
     }
   }
@@ -443,15 +376,15 @@ public final class SessionStore {
           heartbeat();
           nextBeat = now + settings.heartbeatNanos;
         }
-        if (!moreToClaim.isEmpty() && pending.isEmpty()) {
-          claimNextBatches();
+        if (deadOwners.moreToClaim() && pending.isEmpty()) {
+          deadOwners.claimNextBatches();
         }
         if (now - nextScan >= 0) {
           scan();
           nextScan = clock.nanoTime() + settings.rescanNanos;
         }
         long next = Math.min(nextBeat - now, nextScan - now);
-        next = Math.min(next, dispatchDeliveries(now));
+        next = Math.min(next, pending.dispatch(now));
         next = Math.min(next, journal.work());
         if (next > 0 && !dirtyHint && !closeRequested) {
           LockSupport.parkNanos(this, next);
@@ -480,8 +413,9 @@ public final class SessionStore {
       Path dir = settings.directory;
       try {
         List<Path> folders = StoreFolder.create(dir);
-        jvm = OwnerId.thisJvm();
-        owner = OwnerId.newOwner(jvm);
+        String jvm = OwnerId.thisJvm();
+        String owner = OwnerId.newOwner(jvm);
+        files.name(jvm, owner);
         Path lockFile = dir.resolve(owner + ".lock");
         ownLock = OwnLock.create(lockFile);
         StoreFolder.vet(folders, StoreFolder.ownerOf(lockFile));
@@ -549,7 +483,7 @@ public final class SessionStore {
       try {
         byte[] data = r.snapshot(clock.currentTimeMillis(), errors).toJson();
         if (!r.onDisk()) {
-          if (!reserve(data.length)) {
+          if (!bounds.reserve(data.length)) {
             // Full: this session is tracked in memory only. Counted once.
             r.ended = true;
             live.remove(r.info.id(), r);
@@ -559,23 +493,23 @@ public final class SessionStore {
           reserved = data.length;
           creating = true;
         }
-        Path file = r.onDisk() ? r.file : sessionFile(owner, r.info.id());
-        StoreFiles.writeAtomically(file, temp(r.info.id()), data, false);
+        Path file = r.onDisk() ? r.file : files.sessionFile(files.owner(), r.info.id());
+        StoreFiles.writeAtomically(file, files.temp(r.info.id()), data, false);
         if (r.onDisk()) {
-          bytes.addAndGet(data.length - r.size);
+          bounds.resized(data.length - r.size);
         }
         reserved = -1;
         r.file = file;
         r.size = data.length;
         r.writtenErrors = errors;
-        writeLog.reset();
+        files.writeSucceeded();
       } catch (IOException | RuntimeException e) {
         r.dirty = true; // written again at the next flush
-        writeFailed("write a session record", e);
+        files.writeFailed("write a session record", e);
       } finally {
-        unreserve(reserved);
+        bounds.unreserve(reserved);
         if (creating) {
-          creationsInFlight.decrementAndGet();
+          bounds.created();
         }
       }
     }
@@ -584,364 +518,29 @@ public final class SessionStore {
   private void writeAlive() {
     byte[] data = ("{\"v\":1,\"lastAlive\":" + clock.currentTimeMillis() + "}").getBytes(StandardCharsets.UTF_8);
     try {
-      StoreFiles.writeAtomically(settings.directory.resolve(owner + ".alive"), temp("alive"), data, false);
+      Path alive = settings.directory.resolve(files.owner() + ".alive");
+      StoreFiles.writeAtomically(alive, files.temp("alive"), data, false);
     } catch (IOException e) {
       if (state == NEW) {
         throw new IllegalStateException("cannot write in the folder: " + e, e);
       }
-      writeFailed("write the heartbeat", e);
+      files.writeFailed("write the heartbeat", e);
     }
-  }
-
-  private void writeFailed(String what, Exception e) {
-    counters.writeFailures.incrementAndGet();
-    writeLog.failure("AllStak: session store could not {}: {}", what, e.toString());
   }
 
   // ---- Finding and claiming dead owners ------------------------------------------------------
 
-  /** Lists the partition, ends dead owners' sessions and enforces the bounds. */
+  /** Lists the partition, ends dead owners' sessions and enforces the bounds (see {@link DeadOwners}). */
   void scan() throws IOException {
-    Map<String, OwnerFiles> owners = new HashMap<>();
-    int count = 0;
-    long total = 0;
-    long createdBefore = creationsStarted.get();
-    boolean quietBefore = creationsInFlight.get() == 0;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory)) {
-      for (Path p : files) {
-        if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          continue; // a symbolic link or a folder is never ours: not followed, not touched
-        }
-        String name = p.getFileName().toString();
-        Matcher m;
-        if ((m = SESSION_FILE.matcher(name)).matches() && validOwner(m.group(1))
-            && SessionRecord.SESSION_ID.matcher(m.group(2)).matches()) {
-          owners.computeIfAbsent(m.group(1), OwnerFiles::new).sessions++;
-          count++;
-          total += StoreFiles.sizeOf(p);
-        } else if ((m = JOURNAL_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
-          owners.computeIfAbsent(m.group(1), OwnerFiles::new).sessions++;
-        } else if ((m = OWNER_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
-          owners.computeIfAbsent(m.group(1), OwnerFiles::new).others.add(p);
-        } else if ((m = TEMP_FILE.matcher(name)).matches() && validOwner(m.group(1))) {
-          owners.computeIfAbsent(m.group(1), OwnerFiles::new).others.add(p);
-        } else if (Files.isRegularFile(p) && StoreFiles.deleteQuietly(p)) {
-          counters.removedCorrupt.incrementAndGet();
-          log.debug("AllStak: removed a foreign file from the session store: {}", name);
-        }
-      }
-    }
-    if (quietBefore && creationsInFlight.get() == 0 && creationsStarted.get() == createdBefore) {
-      // No record was being created while the folder was listed: the listing is exact.
-      entries.set(count);
-      bytes.set(total);
-    }
-    int claimed = 0;
-    for (OwnerFiles o : owners.values()) {
-      if (closeRequested) {
-        break;
-      }
-      if (o.owner.equals(owner) || OwnerId.jvmOf(o.owner).equals(jvm)) {
-        // Ours, or a store of this JVM: opening its lock file would drop its lock (see package doc).
-        continue;
-      }
-      if (o.sessions > 0) {
-        claimed += claim(o.owner);
-        dropIfSilent(o.owner);
-      } else {
-        removeIfOrphan(o);
-      }
-    }
-    if (claimed > 0) {
-      log.info("AllStak: {} session(s) of a process that stopped without ending them will be reported "
-          + "as abnormal or crashed", claimed);
-    }
-    enforceBounds();
+    deadOwners.scan();
   }
 
   /** Claims a dead owner's records; returns how many sessions this ended. */
   int claim(String dead) {
-    Path lockFile = settings.directory.resolve(dead + ".lock");
-    try (OwnerLocks.Held held = OwnerLocks.tryLock(lockFile)) {
-      if (held == null) {
-        return 0;
-      }
-      long ownerAlive = readAlive(dead);
-      int ended = 0;
-      Path deadJournal = settings.directory.resolve(dead + ".journal");
-      if (Files.isRegularFile(deadJournal, LinkOption.NOFOLLOW_LINKS) && journal.ensureOpen()) {
-        // Its sessions are in this owner's journal before the dead one goes (package-info).
-        ended += journal.takeOver(deadJournal, ownerAlive);
-        StoreFiles.deleteQuietly(deadJournal);
-      }
-      List<Path> sessions = new ArrayList<>();
-      List<Path> others = new ArrayList<>();
-      try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, dead + ".*")) {
-        for (Path p : files) {
-          Matcher m = SESSION_FILE.matcher(p.getFileName().toString());
-          if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-            continue;
-          }
-          if (m.matches() && m.group(1).equals(dead)) {
-            sessions.add(p);
-          } else if (p.equals(deadJournal)) {
-            return ended; // this store has no journal to take it over: left for another
-          } else if (!p.equals(lockFile)) {
-            others.add(p);
-          }
-        }
-      }
-      for (Path p : sessions.subList(0, Math.min(sessions.size(), CLAIM_BATCH))) {
-        if (claimRecord(p, ownerAlive)) {
-          ended++;
-        }
-      }
-      if (!sessions.isEmpty()) {
-        // The frozen ends (each fsynced) under their new names, once for the batch.
-        StoreFiles.syncDirectory(settings.directory);
-      }
-      if (sessions.size() > CLAIM_BATCH) {
-        // The rest stays the dead owner's, lock file and heartbeat included, for the next batch.
-        moreToClaim.add(dead);
-        return ended;
-      }
-      for (Path p : others) {
-        StoreFiles.deleteQuietly(p);
-      }
-      // Last, while still holding it: no file names the dead owner any more.
-      StoreFiles.deleteQuietly(lockFile);
-      return ended;
-    } catch (IOException e) {
-      log.debug("AllStak: could not claim the records of {}", dead, e);
-      return 0;
-    }
+    return deadOwners.claim(dead);
   }
 
-  /** The next batch of each dead owner a claim left records of, without listing the whole folder. */
-  private void claimNextBatches() {
-    for (String dead : new ArrayList<>(moreToClaim)) {
-      moreToClaim.remove(dead);
-      if (closeRequested) {
-        return;
-      }
-      claim(dead);
-    }
-  }
-
-  /**
-   * An owner whose lock file is gone may still run (see {@link OwnerLocks}): its records are left
-   * alone, unless its heartbeat is older than the store keeps anything, when they are dropped.
-   */
-  private void dropIfSilent(String someOwner) throws IOException {
-    Path lockFile = settings.directory.resolve(someOwner + ".lock");
-    if (Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)
-        || clock.currentTimeMillis() - readAlive(someOwner) <= settings.maxAgeMillis) {
-      return;
-    }
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, someOwner + ".*")) {
-      for (Path p : files) {
-        if (StoreFiles.deleteQuietly(p) && SESSION_FILE.matcher(p.getFileName().toString()).matches()) {
-          counters.droppedAge.incrementAndGet();
-          entries.decrementAndGet();
-        }
-      }
-    }
-  }
-
-  /** Takes over one record of a dead owner; true when this ended the session (first claim). */
-  private boolean claimRecord(Path file, long ownerAlive) {
-    Matcher m = SESSION_FILE.matcher(file.getFileName().toString());
-    if (!m.matches()) {
-      return false;
-    }
-    String id = m.group(2);
-    SessionRecord rec;
-    try {
-      byte[] data = StoreFiles.readAtMost(file, StoreSettings.MAX_RECORD_BYTES);
-      if (data == null) {
-        throw new IOException("larger than " + StoreSettings.MAX_RECORD_BYTES + " bytes");
-      }
-      rec = SessionRecord.parse(data, id);
-    } catch (IOException e) {
-      if (StoreFiles.deleteQuietly(file)) {
-        counters.removedCorrupt.incrementAndGet();
-        entries.decrementAndGet();
-      }
-      log.debug("AllStak: removed an unreadable session record {}: {}", file.getFileName(), e.getMessage());
-      return false;
-    }
-    boolean firstClaim = !rec.ended();
-    if (firstClaim) {
-      rec = rec.endedByDeath(ownerAlive);
-    }
-    if (clock.currentTimeMillis() - rec.lastAliveMillis > settings.maxAgeMillis) {
-      if (StoreFiles.deleteQuietly(file)) {
-        entries.decrementAndGet();
-      }
-      counters.droppedAge.incrementAndGet();
-      return false;
-    }
-    try {
-      byte[] data = rec.toJson();
-      if (firstClaim) {
-        // Freeze the end in place first: a claimer that dies after this leaves the same end behind.
-        StoreFiles.writeAtomically(file, temp(id), data, true);
-      }
-      Path mine = sessionFile(owner, id);
-      StoreFiles.move(file, mine);
-      pending.put(id, new Pending(mine, rec, data.length, clock.nanoTime()));
-      if (firstClaim) {
-        counters.recovered.incrementAndGet();
-      }
-      return firstClaim;
-    } catch (IOException e) {
-      writeFailed("take over a stopped process's session", e);
-      return false;
-    }
-  }
-
-  /** An owner with no records left: its lock, heartbeat and temp files go once it is dead. */
-  private void removeIfOrphan(OwnerFiles o) {
-    long now = clock.currentTimeMillis();
-    for (Path p : o.others) {
-      if (now - StoreFiles.modifiedMillis(p) < ORPHAN_MIN_AGE_MILLIS) {
-        return;
-      }
-    }
-    Path lockFile = settings.directory.resolve(o.owner + ".lock");
-    if (!Files.exists(lockFile, LinkOption.NOFOLLOW_LINKS)) {
-      o.others.forEach(StoreFiles::deleteQuietly);
-      return;
-    }
-    try (OwnerLocks.Held held = OwnerLocks.tryLock(lockFile)) {
-      if (held != null) {
-        for (Path p : o.others) {
-          if (!p.equals(lockFile)) {
-            StoreFiles.deleteQuietly(p);
-          }
-        }
-        StoreFiles.deleteQuietly(lockFile);
-      }
-    } catch (IOException e) {
-      log.debug("AllStak: could not check the store owner {}", o.owner, e);
-    }
-  }
-
-  private long readAlive(String someOwner) {
-    return StoreFiles.readAlive(settings.directory.resolve(someOwner + ".alive"));
-  }
-
-
-  /** Over the entry or byte bound: drops this store's oldest pending ends until under it. */
-  private void enforceBounds() {
-    if (entries.get() <= settings.maxEntries && bytes.get() <= settings.maxBytes) {
-      return;
-    }
-    List<Pending> oldestFirst = new ArrayList<>(pending.values());
-    oldestFirst.sort(Comparator.comparingLong(p -> p.record.lastAliveMillis));
-    for (Pending p : oldestFirst) {
-      if (entries.get() <= settings.maxEntries && bytes.get() <= settings.maxBytes) {
-        return;
-      }
-      if (p.busy.compareAndSet(false, true)) {
-        counters.droppedCapacity.incrementAndGet();
-        remove(p);
-      }
-    }
-  }
-
-  // ---- Delivering stored ends ----------------------------------------------------------------
-
-  /** Hands due pending ends to the delivery thread; returns nanos until the next one is due. */
-  private long dispatchDeliveries(long now) {
-    long next = Long.MAX_VALUE;
-    boolean due = false;
-    for (Pending p : pending.values()) {
-      long wait = p.dueNanos - now;
-      if (wait <= 0) {
-        due = true;
-      } else {
-        next = Math.min(next, wait);
-      }
-    }
-    if (!due || closeRequested) {
-      return next;
-    }
-    if (deliveryBusy.compareAndSet(false, true)) {
-      try {
-        delivery.execute(this::deliverDue);
-      } catch (RejectedExecutionException e) {
-        deliveryBusy.set(false);
-      }
-    }
-    // Woken by the delivery thread when it is done; the heartbeat bounds the wait anyway.
-    return Math.min(next, settings.heartbeatNanos);
-  }
-
-  private void deliverDue() {
-    try {
-      for (Pending p : pending.values()) {
-        if (closeRequested) {
-          return;
-        }
-        if (p.dueNanos - clock.nanoTime() > 0 || !p.busy.compareAndSet(false, true)) {
-          continue;
-        }
-        try {
-          deliver(p);
-        } finally {
-          p.busy.set(false);
-        }
-      }
-    } catch (Throwable t) {
-      rethrowIfFatal(t);
-      log.warn("AllStak: session store delivery failed; carrying on", t);
-    } finally {
-      deliveryBusy.set(false);
-      wake();
-    }
-  }
-
-  /** Sends the start (when it never went out), then the end; removes the record when done. */
-  private void deliver(Pending p) {
-    SessionRecord rec = p.record;
-    if (clock.currentTimeMillis() - rec.lastAliveMillis > settings.maxAgeMillis) {
-      counters.droppedAge.incrementAndGet();
-      remove(p);
-      return;
-    }
-    long deadline = clock.nanoTime() + settings.deliveryDeadlineNanos;
-    if (!rec.startDelivered) {
-      Outcome start = transport.send(SessionPayloads.START_PATH, SessionPayloads.start(rec.info), deadline, closing);
-      if (start == Outcome.FAILED) {
-        retryLater(p);
-        return;
-      }
-      if (start != Outcome.DELIVERED) {
-        counters.rejected.incrementAndGet();
-        remove(p);
-        return;
-      }
-      rec = rec.withStartDelivered();
-      p.record = rec;
-      try {
-        // Noted before the end goes, so that only the end is left to send should this process die;
-        // without fsync, so the end follows the start's answer at once (see package-info).
-        StoreFiles.writeAtomically(p.file, temp(rec.info.id()), rec.toJson(), false);
-      } catch (IOException e) {
-        writeFailed("note a delivered start", e);
-      }
-    }
-    Outcome end = transport.send(SessionPayloads.END_PATH,
-        SessionPayloads.end(rec.info.id(), rec.durationMs, rec.endStatus), deadline, closing);
-    if (end == Outcome.FAILED) {
-      retryLater(p);
-      return;
-    }
-    // Counted before the record goes: whoever sees it gone sees it counted.
-    (end == Outcome.DELIVERED ? counters.delivered : counters.rejected).incrementAndGet();
-    remove(p);
-  }
+  // ---- Shutting down -------------------------------------------------------------------------
 
   /**
    * How long close() lets a delivery under way finish: {@link #CLOSE_GRACE_NANOS} within close()'s
@@ -954,71 +553,6 @@ public final class SessionStore {
       return 0;
     }
     return Math.max(0, Math.min(CLOSE_GRACE_NANOS, closeDeadlineNanos - clock.nanoTime() - RELEASE_RESERVE_NANOS));
-  }
-
-  private void retryLater(Pending p) {
-    int attempt = Math.min(p.attempts++, 20);
-    long step = Math.min(settings.retryCapNanos, settings.retryBaseNanos << attempt);
-    if (step <= 0) {
-      step = settings.retryCapNanos;
-    }
-    p.dueNanos = clock.nanoTime() + step / 2 + ThreadLocalRandom.current().nextLong(step / 2 + 1);
-  }
-
-  private void remove(Pending p) {
-    pending.remove(p.record.info.id(), p);
-    deleteRecord(p.file, p.size);
-  }
-
-  private void deleteRecord(Path file, long size) {
-    if (StoreFiles.deleteQuietly(file)) {
-      entries.decrementAndGet();
-      bytes.addAndGet(-size);
-    }
-  }
-
-  private boolean reserve(int size) {
-    if (entries.get() >= settings.maxEntries || bytes.get() + size > settings.maxBytes) {
-      return false;
-    }
-    entries.incrementAndGet();
-    bytes.addAndGet(size);
-    creationsStarted.incrementAndGet();
-    creationsInFlight.incrementAndGet(); // until the file is in place (or given up)
-    return true;
-  }
-
-  private void unreserve(int size) {
-    if (size >= 0) {
-      entries.decrementAndGet();
-      bytes.addAndGet(-size);
-    }
-  }
-
-  // ---- Shutting down -------------------------------------------------------------------------
-
-  /**
-   * Stops the delivery thread. A delivery under way first gets {@link #closeGraceNanos()} to
-   * finish: cut short after its request went out, a start the backend accepted would stay
-   * undelivered on disk and be sent again by the next process. No new delivery starts meanwhile,
-   * and waits between attempts end at once ({@code closing}).
-   */
-  private void stopDelivery() {
-    ThreadPoolExecutor d = delivery;
-    if (d == null) {
-      return;
-    }
-    d.shutdown();
-    try {
-      long grace = closeGraceNanos();
-      if (grace <= 0 || !d.awaitTermination(grace, TimeUnit.NANOSECONDS)) {
-        d.shutdownNow();
-        d.awaitTermination(settings.deliveryDeadlineNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
-      }
-    } catch (InterruptedException e) {
-      d.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
   }
 
   /**
@@ -1040,9 +574,9 @@ public final class SessionStore {
               try {
                 // A session still open is over now, as if its process had died.
                 SessionRecord rec = r.snapshot(now, r.errorCount()).endedByDeath(now);
-                StoreFiles.writeAtomically(r.file, temp(r.info.id()), rec.toJson(), r.durable());
+                StoreFiles.writeAtomically(r.file, files.temp(r.info.id()), rec.toJson(), r.durable());
               } catch (IOException e) {
-                writeFailed("keep a session open at close", e);
+                files.writeFailed("keep a session open at close", e);
               }
             }
             r.ended = true;
@@ -1060,8 +594,8 @@ public final class SessionStore {
           journal.journal().delete();
         }
         StoreFiles.syncDirectory(settings.directory);
-        StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".alive"));
-        StoreFiles.deleteQuietly(settings.directory.resolve(owner + ".lock"));
+        StoreFiles.deleteQuietly(settings.directory.resolve(files.owner() + ".alive"));
+        StoreFiles.deleteQuietly(settings.directory.resolve(files.owner() + ".lock"));
       } catch (IOException | RuntimeException e) {
         log.debug("AllStak: could not tidy the session store at close", e);
       } finally {
@@ -1076,16 +610,17 @@ public final class SessionStore {
    */
   private String handOff() throws IOException {
     String released = null;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(settings.directory, owner + ".*.json")) {
-      for (Path p : files) {
-        Matcher m = SESSION_FILE.matcher(p.getFileName().toString());
+    String owner = files.owner();
+    try (DirectoryStream<Path> listing = Files.newDirectoryStream(settings.directory, owner + ".*.json")) {
+      for (Path p : listing) {
+        Matcher m = DeadOwners.SESSION_FILE.matcher(p.getFileName().toString());
         if (!m.matches() || !m.group(1).equals(owner)) {
           continue;
         }
         if (released == null) {
           released = newReleasedOwner();
         }
-        StoreFiles.move(p, sessionFile(released, m.group(2)));
+        StoreFiles.move(p, files.sessionFile(released, m.group(2)));
       }
     }
     pending.clear();
@@ -1110,20 +645,7 @@ public final class SessionStore {
 
   // ---- Helpers -------------------------------------------------------------------------------
 
-  private Path sessionFile(String someOwner, String sessionId) {
-    return settings.directory.resolve(someOwner + "." + sessionId + ".json");
-  }
-
-  /** A temp file of this writer's own, so two writers never share one. */
-  private Path temp(String label) {
-    return settings.directory.resolve(owner + "." + label + "." + tempSeq.incrementAndGet() + ".tmp");
-  }
-
-  private static boolean validOwner(String owner) {
-    return OwnerId.PATTERN.matcher(owner).matches();
-  }
-
-  private static void rethrowIfFatal(Throwable t) {
+  static void rethrowIfFatal(Throwable t) {
     if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
       throw (VirtualMachineError) t;
     }
@@ -1132,34 +654,6 @@ public final class SessionStore {
     }
     if (t instanceof LinkageError) {
       throw (LinkageError) t;
-    }
-  }
-
-  /** A session's end, ours to deliver. */
-  private static final class Pending {
-    final Path file;
-    final long size;
-    final AtomicBoolean busy = new AtomicBoolean();
-    volatile SessionRecord record;
-    volatile long dueNanos;
-    int attempts;
-
-    Pending(Path file, SessionRecord record, long size, long dueNanos) {
-      this.file = file;
-      this.record = record;
-      this.size = size;
-      this.dueNanos = dueNanos;
-    }
-  }
-
-  /** What one scan found of one owner. */
-  private static final class OwnerFiles {
-    final String owner;
-    int sessions;
-    final List<Path> others = new ArrayList<>();
-
-    OwnerFiles(String owner) {
-      this.owner = owner;
     }
   }
 }

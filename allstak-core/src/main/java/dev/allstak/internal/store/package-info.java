@@ -102,8 +102,9 @@
  *   <li>Only when no file names the dead owner any more does the claimer delete the owner's lock
  *       file, and then releases it. A late prober that still holds the deleted lock file finds no
  *       records of that owner, and no new ones can appear: the owner is gone.
- *   <li>A claimer takes at most {@code CLAIM_BATCH} records of one owner at a time, leaving the
- *       rest (and the owner's lock file and heartbeat) for its next scan, once these are sent.
+ *   <li>A claimer takes at most {@link dev.allstak.internal.store.DeadOwners#CLAIM_BATCH} records of
+ *       one owner at a time, leaving the rest (and the owner's lock file and heartbeat) for its next
+ *       scan, once these are sent.
  *   <li>A record is delivered only by its owner, and deleted after a 2xx or a permanent rejection.
  *       A start's 2xx is noted in the record (no fsync: the end must follow at once) before the end
  *       is sent, so a later sender never sends an accepted start again. A start or an end is sent
@@ -119,5 +120,24 @@
  * registered file is not opened again ({@link dev.allstak.internal.store.OwnerLocks}). A store that
  * is closed with records left (an end the backend did not take) renames them to a released owner
  * whose lock file it creates and never locks, which any store, in this JVM or another, then claims.
+ *
+ * <h2>Who does what</h2>
+ *
+ * <ul>
+ *   <li>{@link dev.allstak.internal.store.SessionStore}: lifecycle, the events' entry points, the
+ *       application session's live record, the store thread's loop, releasing this owner at close.
+ *   <li>{@link dev.allstak.internal.store.DeadOwners}: scanning the partition, claiming dead owners
+ *       (the protocol above), dropping silent owners' old records, tidying orphan lock files.
+ *   <li>{@link dev.allstak.internal.store.PendingEnds}: ends kept as record files and their delivery
+ *       on {@code allstak-store-delivery}; dropping the oldest when over the bounds.
+ *   <li>{@link dev.allstak.internal.store.StoreBounds}: the entry and byte estimates, reservations
+ *       and the rule that resets them only from a listing no record creation overlapped.
+ *   <li>{@link dev.allstak.internal.store.OwnFiles}: this owner's name, file names, temp files and
+ *       its log of failed writes.
+ *   <li>{@link dev.allstak.internal.store.UserSessionJournal}, {@link
+ *       dev.allstak.internal.store.SessionJournal}, {@link dev.allstak.internal.store.JournalDelivery}:
+ *       the user sessions' journal and its delivery; {@link dev.allstak.internal.store.OwnLock} and
+ *       {@link dev.allstak.internal.store.OwnerLocks}: the lock files.
+ * </ul>
  */
 package dev.allstak.internal.store;

@@ -340,7 +340,7 @@ class SessionStoreTest {
   void deadOwnersRecordsAreClaimedInSmallBatchesAndEachSentOnce() throws Exception {
     Path dir = dir();
     Files.createDirectories(dir);
-    SessionRecord[] dead = new SessionRecord[SessionStore.CLAIM_BATCH * 2 + 8];
+    SessionRecord[] dead = new SessionRecord[DeadOwners.CLAIM_BATCH * 2 + 8];
     for (int i = 0; i < dead.length; i++) {
       dead[i] = record(System.currentTimeMillis() - 10_000, SessionStatus.OK, i % 2 == 0);
     }
@@ -351,7 +351,7 @@ class SessionStoreTest {
     Await.until("a first send is under way", WAIT, () -> !transport.all().isEmpty());
     assertThat(filesOf(dir, DEAD).stream().filter(n -> n.endsWith(".json")))
         .as("claimed one batch, not all, before sending the first")
-        .hasSize(dead.length - SessionStore.CLAIM_BATCH);
+        .hasSize(dead.length - DeadOwners.CLAIM_BATCH);
     transport.release();
 
     Await.until("all ends are delivered", WAIT, () -> store.counters().delivered() == dead.length);
