@@ -104,6 +104,14 @@ final class OkHttpCalls {
   private final OkHttpClient client;
   private final String host;
   private final Headers headers;
+  /**
+   * Calls handed to a thread and not yet known to OkHttp's dispatcher (which registers a call only
+   * once {@code execute()} runs): {@link #close} cancels these too, or a call handed over just
+   * before close would be sent after it. With {@link #closed}: a call either is here when close
+   * looks, or sees the flag and cancels itself.
+   */
+  private final java.util.Set<Call> starting = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
   /** Parsed URLs by path; a few entries (see {@link #MAX_URLS}). */
   private final ConcurrentHashMap<String, HttpUrl> urls = new ConcurrentHashMap<>();
 
@@ -227,7 +235,7 @@ final class OkHttpCalls {
    * posts a second that was a good part of a call's CPU. The call is still OkHttp's to cancel
    * ({@link #close} cancels every running call through the dispatcher).
    */
-  private static void run(CallExecutor executor, Call call, Callback callback, Semaphore slot) {
+  private void run(CallExecutor executor, Call call, Callback callback, Semaphore slot) {
     try {
       executor.execute(() -> execute(call, callback, slot));
     } catch (RejectedExecutionException e) {
@@ -262,14 +270,20 @@ final class OkHttpCalls {
   }
 
   /** On a call thread: runs {@code call}, gives its outcome to {@code callback}, then {@code slot} back. */
-  private static void execute(Call call, Callback callback, Semaphore slot) {
+  private void execute(Call call, Callback callback, Semaphore slot) {
     try {
       Response response;
+      starting.add(call);
       try {
+        if (closed) {
+          call.cancel(); // a cancelled call fails before it connects
+        }
         response = call.execute();
       } catch (IOException e) {
         callback.onFailure(call, e);
         return;
+      } finally {
+        starting.remove(call);
       }
       try {
         callback.onResponse(call, response);
@@ -292,6 +306,10 @@ final class OkHttpCalls {
    * connection pool once the last has ended: now, or when a late one does.
    */
   void close(long waitMillis) {
+    closed = true;
+    for (Call call : starting) {
+      call.cancel();
+    }
     client.dispatcher().cancelAll();
     callExecutor.shutdown();
     asyncExecutor.shutdown();
