@@ -11,7 +11,6 @@ import java.util.Comparator;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -33,8 +32,7 @@ final class JournalDelivery {
   private final Transport transport;
   private final Clock clock;
   private final int maxInFlight;
-  private final long retryBaseNanos;
-  private final long retryCapNanos;
+  private final StoreSettings settings;
   private final long deadlineNanos;
   private final long maxAgeMillis;
   private final StoreCounters counters;
@@ -53,8 +51,7 @@ final class JournalDelivery {
     this.transport = transport;
     this.clock = clock;
     this.maxInFlight = Math.max(1, settings.maxInFlight);
-    this.retryBaseNanos = settings.retryBaseNanos;
-    this.retryCapNanos = settings.retryCapNanos;
+    this.settings = settings;
     this.deadlineNanos = settings.deliveryDeadlineNanos;
     this.maxAgeMillis = settings.maxAgeMillis;
     this.counters = counters;
@@ -167,12 +164,7 @@ final class JournalDelivery {
   }
 
   private void retryLater(JournalEntry e) {
-    int attempt = Math.min(e.attempts++, 20);
-    long step = Math.min(retryCapNanos, retryBaseNanos << attempt);
-    if (step <= 0) {
-      step = retryCapNanos;
-    }
-    e.dueNanos = clock.nanoTime() + step / 2 + ThreadLocalRandom.current().nextLong(step / 2 + 1);
+    e.dueNanos = clock.nanoTime() + settings.retryWaitNanos(e.attempts++);
     later.add(e);
   }
 }

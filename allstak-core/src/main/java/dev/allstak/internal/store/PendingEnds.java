@@ -14,7 +14,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -244,12 +243,7 @@ final class PendingEnds {
   }
 
   private void retryLater(Pending p) {
-    int attempt = Math.min(p.attempts++, 20);
-    long step = Math.min(settings.retryCapNanos, settings.retryBaseNanos << attempt);
-    if (step <= 0) {
-      step = settings.retryCapNanos;
-    }
-    p.dueNanos = clock.nanoTime() + step / 2 + ThreadLocalRandom.current().nextLong(step / 2 + 1);
+    p.dueNanos = clock.nanoTime() + settings.retryWaitNanos(p.attempts++);
   }
 
   private void remove(Pending p) {

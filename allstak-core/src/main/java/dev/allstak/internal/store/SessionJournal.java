@@ -223,18 +223,25 @@ final class SessionJournal {
       byte[] buf = new byte[64 * 1024];
       byte[] line = new byte[256];
       int lineLen = 0;
+      boolean overlong = false;
       int n;
       while ((n = in.read(buf)) > 0) {
         for (int i = 0; i < n; i++) {
           byte c = buf[i];
           if (c == '\n') {
-            replay.line(new String(line, 0, lineLen, StandardCharsets.UTF_8));
+            if (overlong) {
+              replay.skipped++; // never parsed cut short: its cut might still look like a line
+            } else {
+              replay.line(new String(line, 0, lineLen, StandardCharsets.UTF_8));
+            }
             lineLen = 0;
+            overlong = false;
             continue;
           }
           if (lineLen == line.length) {
             if (lineLen >= StoreSettings.MAX_RECORD_BYTES) {
-              continue; // an overlong line: read to its end, then skipped as corrupt
+              overlong = true; // read to its end, then skipped as corrupt
+              continue;
             }
             line = java.util.Arrays.copyOf(line, lineLen * 2);
           }

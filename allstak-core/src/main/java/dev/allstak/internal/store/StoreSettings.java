@@ -36,7 +36,7 @@ final class StoreSettings {
    */
   static final long MAX_JOURNAL_BYTES = 64L * 1024 * 1024;
   /** Deliveries of journal ends in flight at once, unless the configuration says otherwise. */
-  static final int MAX_IN_FLIGHT = 32;
+  static final int MAX_IN_FLIGHT = AllStakConfig.DEFAULT_MAX_REQUESTS_IN_FLIGHT;
   /** A dead or undelivered session older than this (since last seen alive) is dropped, unsent. */
   static final long MAX_AGE_MILLIS = TimeUnit.DAYS.toMillis(7);
   /** Largest record file read; anything bigger is not ours. */
@@ -136,6 +136,19 @@ final class StoreSettings {
   static long rescanFor(long heartbeatNanos) {
     long tenBeats = heartbeatNanos * 10;
     return Math.max(TimeUnit.SECONDS.toNanos(1), Math.min(tenBeats, TimeUnit.MINUTES.toNanos(5)));
+  }
+
+  /**
+   * How long a stored end waits after its attempt number {@code attempt} (0 for the first) failed:
+   * between half and all of {@code retryBase} doubled per attempt, at most {@code retryCap}, so that
+   * the processes of a fleet whose backend came back do not all retry at once.
+   */
+  long retryWaitNanos(int attempt) {
+    long step = Math.min(retryCapNanos, retryBaseNanos << Math.min(attempt, 20));
+    if (step <= 0) {
+      step = retryCapNanos;
+    }
+    return step / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(step / 2 + 1);
   }
 
   StoreSettings withRescan(long nanos) {

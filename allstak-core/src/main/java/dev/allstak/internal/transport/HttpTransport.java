@@ -54,8 +54,8 @@ public final class HttpTransport implements Transport {
   private final Clock clock;
   private final Reachability reachability;
   /**
-   * Runs OkHttp's calls and the preparation. OkHttp's dispatcher caps concurrent calls, and so the
-   * number of these threads; none exists until the first is needed.
+   * Runs the waiting senders' calls and the preparation ({@code allstak-http}), at most {@link
+   * OkHttpCalls#MAX_WAITING_SENDER_THREADS} threads; none exists until the first is needed.
    */
   private final CallExecutor callExecutor;
   /** Made on first send, on one of our threads: init pays no OkHttp, Okio or Jackson class loading. */

@@ -66,6 +66,27 @@ class SessionJournalTest {
   }
 
   @Test
+  void aLineLongerThanTheBoundIsSkippedNotReadCutShort() throws Exception {
+    StringBuilder longId = new StringBuilder();
+    while (longId.length() < 2 * StoreSettings.MAX_RECORD_BYTES) {
+      longId.append("user-");
+    }
+    SessionInfo huge = session(longId.toString());
+    SessionInfo b = session("bob");
+    StringBuilder text = new StringBuilder();
+    JournalFormat.header(text);
+    JournalFormat.context(text, "app@1.0.0", "prod");
+    JournalFormat.open(text, huge);
+    JournalFormat.open(text, b);
+
+    JournalFormat.Replay replay = SessionJournal.read(write(text.toString()), 100);
+
+    // Cut at the bound, the line still parses as an open with a shorter user id: it must not count.
+    assertThat(replay.sessions.keySet()).containsExactly(b.id());
+    assertThat(replay.skipped).isEqualTo(1);
+  }
+
+  @Test
   void aJournalOfAnotherVersionIsNotRead() throws Exception {
     JournalFormat.Replay replay = SessionJournal.read(write("AJ9\nC\tapp\nO\t" + UUID.randomUUID() + "\t1\n"), 100);
 
