@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Carries error events from the threads that capture them to one SDK thread, {@code
- * allstak-events}, which formats and sends them; it also delivers session-listener callbacks. Not
+ * allstak-events}, which formats them and hands them to the transport's pipelined sender, up to
+ * {@link #MAX_IN_FLIGHT} on their way at once; it also delivers session-listener callbacks. Not
  * public API.
  *
  * <p>Capturing never blocks and takes no lock: a bounded count of waiting events (a full queue
@@ -51,6 +52,15 @@ public final class EventPipeline {
    */
   static final int MAX_WAITING_CALLBACKS = 1000;
 
+  /**
+   * The most events on their way to the backend at once: each is posted without holding the
+   * events thread ({@link Transport#sendAsync}), so a backend 50 ms away takes about 300 events a
+   * second rather than 20. More wait in the queue (bounded by {@code maxQueueSize}).
+   */
+  static final int MAX_IN_FLIGHT = 16;
+  /** How long the events thread sleeps at most while every place in flight is taken. */
+  private static final long PLACE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
   private final EventProcessor processor;
   private final Clock clock;
   private final Counters counters;
@@ -76,6 +86,10 @@ public final class EventPipeline {
   /** True while the events thread sleeps or is about to; the one producer that clears it wakes it. */
   private final AtomicBoolean workerIdle = new AtomicBoolean();
   private volatile boolean stopped;
+  /** Events posted and not yet answered, at most {@link #MAX_IN_FLIGHT}. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  /** True while the events thread waits for a place in flight: the answer that frees one wakes it. */
+  private volatile boolean waitingForPlace;
 
   public EventPipeline(AllStakConfig config, Transport transport, Clock clock, Counters counters,
       ThreadFactory threads) {
@@ -193,7 +207,8 @@ public final class EventPipeline {
 
   /**
    * Stops taking events and tells the events thread to deliver the listener callbacks it holds,
-   * drop the events still waiting, and end. Cuts short the retry pauses of the event in flight.
+   * drop the events still waiting, and end. Events on their way keep their place until the
+   * transport answers or is closed.
    */
   public void stop() {
     stopped = true;
@@ -345,23 +360,70 @@ public final class EventPipeline {
     if (captured == null) {
       return false;
     }
+    boolean sent = false;
     try {
-      if (stopped) {
+      if (stopped || !awaitSendPlace()) {
         counters.eventDropped(DropReason.FAILED);
       } else {
-        processor.process(captured, abort, deadlineNanos);
+        sent = true;
+        processor.processAsync(captured, deadlineNanos, this::sendDone);
       }
     } catch (Throwable t) {
       // Our own bug or an OutOfMemoryError: this event is lost, the thread lives on. Rethrowing
       // would hand the error to the default uncaught handler, which would report a crash of the
-      // host that never happened.
+      // host that never happened. The place it took, if any, is given back once.
+      if (sent) {
+        sendDone();
+      }
+      sent = false;
       counters.eventDropped(DropReason.FAILED);
       failureLog.failure("AllStak: could not send an error event", t);
     } finally {
-      handled.incrementAndGet();
-      signalProgress();
+      if (!sent) {
+        handled.incrementAndGet();
+        signalProgress();
+      }
     }
     return true;
+  }
+
+  /**
+   * Waits, on the events thread, for one of the {@link #MAX_IN_FLIGHT} places of events on their
+   * way, running the listener callbacks that come meanwhile; false when stopped first.
+   */
+  private boolean awaitSendPlace() {
+    for (;;) {
+      if (reserve(inFlight, MAX_IN_FLIGHT)) {
+        return true;
+      }
+      if (stopped) {
+        return false;
+      }
+      Runnable callback = notifications.poll();
+      if (callback != null) {
+        waitingCallbacks.decrementAndGet();
+        runCallback(callback);
+        continue;
+      }
+      waitingForPlace = true;
+      if (inFlight.get() >= MAX_IN_FLIGHT && !stopped) {
+        LockSupport.parkNanos(this, PLACE_POLL_NANOS);
+      }
+      waitingForPlace = false;
+    }
+  }
+
+  /** An event's send is over (its outcome counted): its place is free, {@link #flush} may end. */
+  private void sendDone() {
+    inFlight.decrementAndGet();
+    handled.incrementAndGet();
+    if (waitingForPlace) {
+      Thread w = worker.get();
+      if (w != null) {
+        LockSupport.unpark(w);
+      }
+    }
+    signalProgress();
   }
 
   private CapturedError nextEvent() {

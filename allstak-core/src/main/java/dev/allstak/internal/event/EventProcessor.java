@@ -51,15 +51,45 @@ final class EventProcessor {
    * outcome goes to the counters.
    */
   void process(CapturedError captured, CountDownLatch abort, long deadlineNanos) {
+    Map<String, Object> body = body(captured);
+    if (body != null) {
+      Outcome outcome = transport.send(ErrorPayloads.PATH, body, deadline(deadlineNanos), abort);
+      counters.eventOutcome(outcome);
+    }
+  }
+
+  /**
+   * Sends one event as {@link #process} does without waiting for the answer: {@code done} runs
+   * once the outcome is counted, on a transport thread (or here, when the hook dropped the event
+   * or nothing could be sent).
+   */
+  void processAsync(CapturedError captured, long deadlineNanos, Runnable done) {
+    Map<String, Object> body = body(captured);
+    if (body == null) {
+      done.run();
+      return;
+    }
+    transport.sendAsync(ErrorPayloads.PATH, body, deadline(deadlineNanos), outcome -> {
+      try {
+        counters.eventOutcome(outcome);
+      } finally {
+        done.run();
+      }
+    });
+  }
+
+  /** The event's body, or null when the {@code beforeSend} hook dropped it (counted). */
+  private Map<String, Object> body(CapturedError captured) {
     ErrorEvent event = applyHook(toEvent(captured));
     if (event == null) {
       counters.eventDropped(DropReason.BEFORE_SEND);
-      return;
+      return null;
     }
-    Map<String, Object> body = payloads.body(event);
-    long deadline = Math.min(deadlineNanos, clock.nanoTime() + DELIVERY_WINDOW_NANOS);
-    Outcome outcome = transport.send(ErrorPayloads.PATH, body, deadline, abort);
-    counters.eventOutcome(outcome);
+    return payloads.body(event);
+  }
+
+  private long deadline(long deadlineNanos) {
+    return Math.min(deadlineNanos, clock.nanoTime() + DELIVERY_WINDOW_NANOS);
   }
 
   MutableErrorEvent toEvent(CapturedError c) {
