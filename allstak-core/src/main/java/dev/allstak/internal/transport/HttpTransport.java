@@ -305,7 +305,11 @@ public final class HttpTransport implements Transport {
           finish(Outcome.FAILED);
           return;
         }
-        call = calls.postAsync(path, json, Math.min(remaining, attemptTimeoutNanos), late,
+        // The attempt gets its whole timeout even past the deadline, which bounds only when a new
+        // attempt may start: cutting short a request the backend may be answering makes its outcome
+        // unknown, and the payload is then sent again (a start or end arriving twice). The sender
+        // whose time is up cuts it short with cancelPipelined(), or close() does.
+        call = calls.postAsync(path, json, attemptTimeoutNanos, late,
             answer -> answered(attempt, answer));
         if (cancelled) {
           call.cancel();

@@ -18,8 +18,11 @@ public interface Transport {
   /**
    * Posts {@code body} as {@link #send} does, without holding the calling thread: {@code done} gets
    * the outcome once, on one of the transport's threads (or on the caller's, when nothing could be
-   * sent). Waits between attempts hold no thread. Never throws. This default sends on the calling
-   * thread; transports that can pipeline override it.
+   * sent). Waits between attempts hold no thread. {@code deadlineNanos} bounds when an attempt may
+   * start; an attempt under way runs to its own timeout ({@code connectTimeout + readTimeout}) unless
+   * {@link #cancelPipelined} or {@link #close} cuts it short, so that a slow answer is not taken for
+   * a lost one and the payload sent twice. Never throws. This default sends on the calling thread;
+   * transports that can pipeline override it.
    */
   default void sendAsync(String path, Map<String, Object> body, long deadlineNanos, Consumer<Outcome> done) {
     done.accept(send(path, body, deadlineNanos, null));
