@@ -1,7 +1,6 @@
 package dev.allstak.internal.store;
 
 import dev.allstak.internal.Clock;
-import dev.allstak.internal.DaemonThreadFactory;
 import dev.allstak.internal.session.SessionPayloads;
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
@@ -10,37 +9,39 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The session ends this owner holds as record files (the application session's that could not be
- * posted, and dead owners' claimed records), and their delivery, one record at a time: the start
- * first when it never went out, then the end; the record is deleted after a 2xx or a permanent
- * rejection. Not public API.
+ * posted, and dead owners' claimed records), and their delivery, pipelined: at most {@code
+ * maxInFlight} posts on their way through {@link Transport#sendAsync}, the start first when it
+ * never went out, then the end; the record is deleted after a 2xx or a permanent rejection. Not
+ * public API.
  *
- * <p>Threads: the store's thread adds claimed ends, {@link #dispatch}es due ones to the {@code
- * allstak-store-delivery} thread, {@link #enforceBounds enforces the bounds} and at close {@link
- * #stop}s delivery; a host thread {@link #keep}s the end it could not post. The delivery thread
- * posts, notes a delivered start in the record, and wakes the store's thread when it is done.
+ * <p>Threads: the store's thread adds claimed ends, {@link #dispatch}es due ones (sending them and
+ * collecting the answers that came), {@link #enforceBounds enforces the bounds} and at close {@link
+ * #stop}s delivery; a host thread {@link #keep}s the end it could not post. A transport thread only
+ * hands an answer over and wakes the store's thread, so every record file is written by the store's
+ * thread or, for {@link #keep}, under the store's lock.
  *
- * <p>Invariants: an end is delivered or dropped only by whoever set its {@code busy} flag, so no
- * end is sent by two threads at once ({@link #clear} at close runs once delivery has stopped); a start's 2xx is noted in the record (no fsync) before
- * the end is sent; no delivery starts once close is requested, and a wait between attempts ends at
- * once ({@code closing}). A transient failure waits {@code retryBase}, doubling up to {@code
- * retryCap}, with jitter.
+ * <p>Invariants: an end is delivered or dropped only by whoever set its {@code busy} flag, which a
+ * send holds until its answer is collected, so no end is on its way twice ({@link #clear} at close
+ * runs once delivery has stopped); a start's 2xx is noted in the record (no fsync) before the end
+ * is sent; no delivery starts once close is requested. A transient failure waits {@code
+ * retryBase}, doubling up to {@code retryCap}, with jitter.
  */
 final class PendingEnds {
   private static final Logger log = LoggerFactory.getLogger(PendingEnds.class);
+  private static final long STOP_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final StoreSettings settings;
   private final Transport transport;
@@ -48,33 +49,26 @@ final class PendingEnds {
   private final StoreCounters counters;
   private final StoreBounds bounds;
   private final OwnFiles files;
-  /** Counted down by close: background sends give up between attempts. */
-  private final CountDownLatch closing;
   private final BooleanSupplier closeRequested;
   /** Wakes the store's thread. */
   private final Runnable wake;
   private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
-  private final AtomicBoolean deliveryBusy = new AtomicBoolean();
-  private ThreadPoolExecutor delivery;
+  /** Answers that came, for the store's thread to collect. */
+  private final ConcurrentLinkedQueue<Pending> answered = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final int maxInFlight;
 
   PendingEnds(StoreSettings settings, Transport transport, Clock clock, StoreCounters counters, StoreBounds bounds,
-      OwnFiles files, CountDownLatch closing, BooleanSupplier closeRequested, Runnable wake) {
+      OwnFiles files, BooleanSupplier closeRequested, Runnable wake) {
     this.settings = settings;
     this.transport = transport;
     this.clock = clock;
     this.counters = counters;
     this.bounds = bounds;
     this.files = files;
-    this.closing = closing;
+    this.maxInFlight = Math.max(1, settings.maxInFlight);
     this.closeRequested = closeRequested;
     this.wake = wake;
-  }
-
-  /** Creates the delivery thread's executor; by the store's start(), before its thread starts. */
-  void startDelivery() {
-    delivery = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1),
-        new DaemonThreadFactory("store-delivery"));
-    delivery.allowCoreThreadTimeOut(true);
   }
 
   /**
@@ -151,95 +145,93 @@ final class PendingEnds {
     }
   }
 
-  /** Hands due pending ends to the delivery thread; returns nanos until the next one is due. */
+  /**
+   * On the store's thread: takes the answers that came, then sends what is due while places last
+   * (at most {@code maxInFlight} on their way); returns nanos until the next one is due. An answer
+   * wakes the store's thread.
+   */
   long dispatch(long now) {
+    collect(true);
     long next = Long.MAX_VALUE;
-    boolean due = false;
     for (Pending p : pending.values()) {
       long wait = p.dueNanos - now;
-      if (wait <= 0) {
-        due = true;
-      } else {
+      if (wait > 0) {
         next = Math.min(next, wait);
+      } else if (!closeRequested.getAsBoolean() && inFlight.get() < maxInFlight && p.busy.compareAndSet(false, true)) {
+        send(p);
       }
     }
-    if (!due || closeRequested.getAsBoolean()) {
-      return next;
-    }
-    if (deliveryBusy.compareAndSet(false, true)) {
-      try {
-        delivery.execute(this::deliverDue);
-      } catch (RejectedExecutionException e) {
-        deliveryBusy.set(false);
-      }
-    }
-    // Woken by the delivery thread when it is done; the heartbeat bounds the wait anyway.
+    // Due ends left for want of a place are sent when an answer frees one (it wakes this thread);
+    // the heartbeat bounds the wait anyway.
     return Math.min(next, settings.heartbeatNanos);
   }
 
-  private void deliverDue() {
-    try {
-      for (Pending p : pending.values()) {
-        if (closeRequested.getAsBoolean()) {
-          return;
-        }
-        if (p.dueNanos - clock.nanoTime() > 0 || !p.busy.compareAndSet(false, true)) {
-          continue;
-        }
-        try {
-          deliver(p);
-        } finally {
-          p.busy.set(false);
-        }
-      }
-    } catch (Throwable t) {
-      SessionStore.rethrowIfFatal(t);
-      log.warn("AllStak: session store delivery failed; carrying on", t);
-    } finally {
-      deliveryBusy.set(false);
-      wake.run();
-    }
-  }
-
-  /** Sends the start (when it never went out), then the end; removes the record when done. */
-  private void deliver(Pending p) {
+  /**
+   * Sends the start, when it never went out, or the end; drops the end when it is too old. The
+   * end is {@code busy} from here until its answer is collected.
+   */
+  private void send(Pending p) {
     SessionRecord rec = p.record;
     if (clock.currentTimeMillis() - rec.lastAliveMillis > settings.maxAgeMillis) {
       counters.droppedAge.incrementAndGet();
       remove(p);
       return;
     }
+    p.sendingEnd = rec.startDelivered;
+    inFlight.incrementAndGet();
     long deadline = clock.nanoTime() + settings.deliveryDeadlineNanos;
-    if (!rec.startDelivered) {
-      Outcome start = transport.send(SessionPayloads.START_PATH, SessionPayloads.start(rec.info), deadline, closing);
-      if (start == Outcome.FAILED) {
+    try {
+      if (p.sendingEnd) {
+        transport.sendAsync(SessionPayloads.END_PATH,
+            SessionPayloads.end(rec.info.id(), rec.durationMs, rec.endStatus), deadline, o -> answer(p, o));
+      } else {
+        transport.sendAsync(SessionPayloads.START_PATH, SessionPayloads.start(rec.info), deadline, o -> answer(p, o));
+      }
+    } catch (RuntimeException e) {
+      log.warn("AllStak: session store delivery failed; will retry", e);
+      answer(p, Outcome.FAILED);
+    }
+  }
+
+  /** On a transport thread (or the caller's): hands the answer to the store's thread. */
+  private void answer(Pending p, Outcome outcome) {
+    p.answer = outcome == null ? Outcome.FAILED : outcome;
+    answered.add(p);
+    inFlight.decrementAndGet();
+    wake.run();
+  }
+
+  /**
+   * On the store's thread: a delivered start is noted in the record (no fsync: the end follows at
+   * once, see package-info) and, when {@code sendEnds}, its end is sent; an end delivered or
+   * anything rejected removes the record; a failure waits for a retry.
+   */
+  private void collect(boolean sendEnds) {
+    Pending p;
+    while ((p = answered.poll()) != null) {
+      Outcome outcome = p.answer;
+      if (outcome == Outcome.FAILED) {
         retryLater(p);
-        return;
-      }
-      if (start != Outcome.DELIVERED) {
-        counters.rejected.incrementAndGet();
+        p.busy.set(false);
+      } else if (p.sendingEnd || outcome != Outcome.DELIVERED) {
+        // Counted before the record goes: whoever sees it gone sees it counted.
+        (outcome == Outcome.DELIVERED ? counters.delivered : counters.rejected).incrementAndGet();
         remove(p);
-        return;
-      }
-      rec = rec.withStartDelivered();
-      p.record = rec;
-      try {
-        // Noted before the end goes, so that only the end is left to send should this process die;
-        // without fsync, so the end follows the start's answer at once (see package-info).
-        StoreFiles.writeAtomically(p.file, files.temp(rec.info.id()), rec.toJson(), false);
-      } catch (IOException e) {
-        files.writeFailed("note a delivered start", e);
+      } else {
+        SessionRecord rec = p.record.withStartDelivered();
+        p.record = rec;
+        try {
+          StoreFiles.writeAtomically(p.file, files.temp(rec.info.id()), rec.toJson(), false);
+        } catch (IOException e) {
+          files.writeFailed("note a delivered start", e);
+        }
+        if (sendEnds) {
+          send(p);
+        } else {
+          p.busy.set(false);
+        }
       }
     }
-    Outcome end = transport.send(SessionPayloads.END_PATH,
-        SessionPayloads.end(rec.info.id(), rec.durationMs, rec.endStatus), deadline, closing);
-    if (end == Outcome.FAILED) {
-      retryLater(p);
-      return;
-    }
-    // Counted before the record goes: whoever sees it gone sees it counted.
-    (end == Outcome.DELIVERED ? counters.delivered : counters.rejected).incrementAndGet();
-    remove(p);
   }
 
   private void retryLater(Pending p) {
@@ -252,37 +244,32 @@ final class PendingEnds {
   }
 
   /**
-   * Stops the delivery thread. A delivery under way first gets {@code grace} (read once the
-   * executor is shut down) to finish: cut short after its request went out, a start the backend
-   * accepted would stay undelivered on disk and be sent again by the next process. No new delivery
-   * starts meanwhile, and waits between attempts end at once ({@code closing}).
+   * On the store's thread, as it stops: sends nothing new, and gives the posts on their way up to
+   * {@code grace} to be answered (an end whose start is answered then still goes): cut short after
+   * its request went out, a start the backend accepted would stay undelivered on disk and be sent
+   * again by the next process. What is still on its way after that is left to the transport's close.
    */
   void stop(LongSupplier grace) {
-    ThreadPoolExecutor d = delivery;
-    if (d == null) {
-      return;
+    long until = clock.nanoTime() + Math.max(0, grace.getAsLong());
+    while (inFlight.get() > 0 && clock.nanoTime() - until < 0) {
+      collect(true);
+      LockSupport.parkNanos(this, STOP_POLL_NANOS);
     }
-    d.shutdown();
-    try {
-      long graceNanos = grace.getAsLong();
-      if (graceNanos <= 0 || !d.awaitTermination(graceNanos, TimeUnit.NANOSECONDS)) {
-        d.shutdownNow();
-        d.awaitTermination(settings.deliveryDeadlineNanos + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
-      }
-    } catch (InterruptedException e) {
-      d.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    collect(false);
   }
 
   /** A session's end, ours to deliver. */
   private static final class Pending {
     final Path file;
     final long size;
+    /** Set while a thread owns the end: sending it (until its answer is collected), or dropping it. */
     final AtomicBoolean busy = new AtomicBoolean();
     volatile SessionRecord record;
     volatile long dueNanos;
     int attempts;
+    /** What the post on its way carries, and its answer; the store's thread's, but the answer. */
+    boolean sendingEnd;
+    volatile Outcome answer;
 
     Pending(Path file, SessionRecord record, long size, long dueNanos) {
       this.file = file;

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
@@ -33,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * lines in this owner's journal ({@link UserSessionJournal}), written by the store's thread only.
  *
  * <p>Threads: {@code allstak-store} opens the folder, writes records, the journal and heartbeats,
- * claims dead owners' records and journals, and pipelines the journal's deliveries; {@code
- * allstak-store-delivery} posts stored application records one at a time. The host's threads only
+ * claims dead owners' records and journals, and pipelines the deliveries of both (through the
+ * transport's pipelined sender: no thread waits for an answer). The host's threads only
  * touch memory: a user session's event is one offer to the journal's ring; the application
  * session's status change raises a status, sets a flag and unparks the writer. The application
  * session's end path ({@link #ended}) writes synchronously: it already blocks on the network, and a
@@ -80,8 +79,6 @@ public final class SessionStore {
   private final PendingEnds pending;
   /** Finds dead owners and claims their sessions. */
   private final DeadOwners deadOwners;
-  /** Counted down by close: background sends give up between attempts. */
-  private final CountDownLatch closing = new CountDownLatch(1);
   /** The partition's record files and bytes, against the bounds. */
   private final StoreBounds bounds;
   /** This owner's name, file names, temp files and write failures. */
@@ -106,8 +103,8 @@ public final class SessionStore {
     this.clock = clock;
     this.bounds = new StoreBounds(settings);
     this.files = new OwnFiles(settings.directory, counters, new RepeatingLog(log));
-    this.pending = new PendingEnds(settings, transport, clock, counters, bounds, files, closing,
-        () -> closeRequested, this::wake);
+    this.pending = new PendingEnds(settings, transport, clock, counters, bounds, files,
+        () -> closeRequested, this::unparkWorker);
     this.journal = new UserSessionJournal(settings, transport, clock, counters, this::unparkWorker);
     this.deadOwners = new DeadOwners(settings, clock, counters, bounds, files, pending, journal,
         () -> closeRequested);
@@ -200,7 +197,6 @@ public final class SessionStore {
     if (settings.directory == null || worker != null || closeRequested) {
       return;
     }
-    pending.startDelivery();
     Thread t = new DaemonThreadFactory("store").newThread(this::run);
     worker = t;
     t.start();
@@ -218,7 +214,6 @@ public final class SessionStore {
         closeDeadlineNanos = clock.nanoTime() + timeoutNanos;
       }
       closeRequested = true;
-      closing.countDown();
       t = worker;
     }
     if (t == null) {

@@ -128,8 +128,8 @@
  *       application session's live record, the store thread's loop, releasing this owner at close.
  *   <li>{@link dev.allstak.internal.store.DeadOwners}: scanning the partition, claiming dead owners
  *       (the protocol above), dropping silent owners' old records, tidying orphan lock files.
- *   <li>{@link dev.allstak.internal.store.PendingEnds}: ends kept as record files and their delivery
- *       on {@code allstak-store-delivery}; dropping the oldest when over the bounds.
+ *   <li>{@link dev.allstak.internal.store.PendingEnds}: ends kept as record files and their
+ *       pipelined delivery from the store's thread; dropping the oldest when over the bounds.
  *   <li>{@link dev.allstak.internal.store.StoreBounds}: the entry and byte estimates, reservations
  *       and the rule that resets them only from a listing no record creation overlapped.
  *   <li>{@link dev.allstak.internal.store.OwnFiles}: this owner's name, file names, temp files and
