@@ -101,7 +101,7 @@ public final class DefaultAllStakClient implements AllStakClient, Lifecycle {
           }
         },
         counters, config.shutdownTimeout().toNanos(), config.release(), config.environment(),
-        config.maxRequestsInFlight());
+        config.maxRequestsInFlight(), pipeline);
     store.trackOpenSessions(userSessions::forEachOpen);
     store.start();
   }

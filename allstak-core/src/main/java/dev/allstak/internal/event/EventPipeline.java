@@ -7,6 +7,7 @@ import dev.allstak.RequestContext;
 import dev.allstak.internal.Clock;
 import dev.allstak.internal.Counters;
 import dev.allstak.internal.RepeatingLog;
+import dev.allstak.internal.Worker;
 import dev.allstak.internal.transport.Transport;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -17,6 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * even an OutOfMemoryError, allocates nothing on the dying thread; it is sent before any waiting
  * handled error.
  */
-public final class EventPipeline {
+public final class EventPipeline implements Worker {
   private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
   private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   /**
@@ -58,8 +61,6 @@ public final class EventPipeline {
    * second rather than 20. More wait in the queue (bounded by {@code maxQueueSize}).
    */
   static final int MAX_IN_FLIGHT = 16;
-  /** How long the events thread sleeps at most while every place in flight is taken. */
-  private static final long PLACE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private final EventProcessor processor;
   private final Clock clock;
@@ -88,8 +89,8 @@ public final class EventPipeline {
   private volatile boolean stopped;
   /** Events posted and not yet answered, at most {@link #MAX_IN_FLIGHT}. */
   private final AtomicInteger inFlight = new AtomicInteger();
-  /** True while the events thread waits for a place in flight: the answer that frees one wakes it. */
-  private volatile boolean waitingForPlace;
+  /** The other parts' work ({@link #serve}): user sessions' posts. */
+  private final CopyOnWriteArrayList<BooleanSupplier> served = new CopyOnWriteArrayList<>();
 
   public EventPipeline(AllStakConfig config, Transport transport, Clock clock, Counters counters,
       ThreadFactory threads) {
@@ -270,7 +271,13 @@ public final class EventPipeline {
     }
   }
 
-  private void wake(boolean mayStartThread) {
+  @Override
+  public void serve(BooleanSupplier work) {
+    served.add(work);
+  }
+
+  @Override
+  public void wake(boolean mayStartThread) {
     Thread w = worker.get();
     if (w == null) {
       if (mayStartThread) {
@@ -343,86 +350,86 @@ public final class EventPipeline {
     }
   }
 
+  /**
+   * Whether a round could do something, looked at after the worker said it is going to sleep: a
+   * callback, an event with a place for it, or a part's work, which is asked by doing one piece of
+   * it (non-blocking). A producer changes its state before it wakes the worker, so nothing is
+   * missed between this look and the sleep.
+   */
   private boolean hasWork() {
-    return !notifications.isEmpty() || fatal.isFull() || !events.isEmpty();
+    return !notifications.isEmpty()
+        || ((fatal.isFull() || !events.isEmpty()) && (stopped || inFlight.get() < MAX_IN_FLIGHT))
+        || doServedWork();
   }
 
-  /** Handles one listener callback or event; false when there was nothing to do. */
+  /**
+   * Does one round: a listener callback, one piece of each part's work ({@link #serve}), and one
+   * event when a place in flight is free (or, once stopped, drops it); false when there was nothing
+   * it could do.
+   */
   private boolean handleOne(long deadlineNanos) {
+    boolean worked = false;
     Runnable callback = notifications.poll();
     if (callback != null) {
       waitingCallbacks.decrementAndGet();
       reportDroppedCallbacks();
       runCallback(callback);
-      return true;
+      worked = true;
+    }
+    worked |= doServedWork();
+    return sendOne(deadlineNanos) || worked;
+  }
+
+  /** Does one piece of each part's work ({@link #serve}); true when any did some. */
+  private boolean doServedWork() {
+    boolean worked = false;
+    for (BooleanSupplier work : served) {
+      try {
+        worked |= work.getAsBoolean();
+      } catch (RuntimeException e) {
+        failureLog.failure("AllStak: the SDK's worker could not do a task", e);
+      }
+    }
+    return worked;
+  }
+
+  /** Sends (or, once stopped, drops) the next event when a place in flight is free. */
+  private boolean sendOne(long deadlineNanos) {
+    boolean placed = !stopped && reserve(inFlight, MAX_IN_FLIGHT);
+    if (!placed && !stopped) {
+      return false;
     }
     CapturedError captured = nextEvent();
     if (captured == null) {
+      if (placed) {
+        inFlight.decrementAndGet();
+      }
       return false;
     }
-    boolean sent = false;
+    if (!placed) {
+      counters.eventDropped(DropReason.FAILED);
+      handled.incrementAndGet();
+      signalProgress();
+      return true;
+    }
     try {
-      if (stopped || !awaitSendPlace()) {
-        counters.eventDropped(DropReason.FAILED);
-      } else {
-        sent = true;
-        processor.processAsync(captured, deadlineNanos, this::sendDone);
-      }
+      processor.processAsync(captured, deadlineNanos, this::sendDone);
     } catch (Throwable t) {
       // Our own bug or an OutOfMemoryError: this event is lost, the thread lives on. Rethrowing
       // would hand the error to the default uncaught handler, which would report a crash of the
-      // host that never happened. The place it took, if any, is given back once.
-      if (sent) {
-        sendDone();
-      }
-      sent = false;
+      // host that never happened. Its place is given back, once.
       counters.eventDropped(DropReason.FAILED);
       failureLog.failure("AllStak: could not send an error event", t);
-    } finally {
-      if (!sent) {
-        handled.incrementAndGet();
-        signalProgress();
-      }
+      sendDone();
     }
     return true;
-  }
-
-  /**
-   * Waits, on the events thread, for one of the {@link #MAX_IN_FLIGHT} places of events on their
-   * way, running the listener callbacks that come meanwhile; false when stopped first.
-   */
-  private boolean awaitSendPlace() {
-    for (;;) {
-      if (reserve(inFlight, MAX_IN_FLIGHT)) {
-        return true;
-      }
-      if (stopped) {
-        return false;
-      }
-      Runnable callback = notifications.poll();
-      if (callback != null) {
-        waitingCallbacks.decrementAndGet();
-        runCallback(callback);
-        continue;
-      }
-      waitingForPlace = true;
-      if (inFlight.get() >= MAX_IN_FLIGHT && !stopped) {
-        LockSupport.parkNanos(this, PLACE_POLL_NANOS);
-      }
-      waitingForPlace = false;
-    }
   }
 
   /** An event's send is over (its outcome counted): its place is free, {@link #flush} may end. */
   private void sendDone() {
     inFlight.decrementAndGet();
     handled.incrementAndGet();
-    if (waitingForPlace) {
-      Thread w = worker.get();
-      if (w != null) {
-        LockSupport.unpark(w);
-      }
-    }
+    wake(false);
     signalProgress();
   }
 

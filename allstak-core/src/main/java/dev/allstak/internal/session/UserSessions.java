@@ -7,8 +7,8 @@ import dev.allstak.SessionTracker;
 import dev.allstak.UserSession;
 import dev.allstak.internal.Clock;
 import dev.allstak.internal.Counters;
-import dev.allstak.internal.DaemonThreadFactory;
 import dev.allstak.internal.RepeatingLog;
+import dev.allstak.internal.Worker;
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
 import java.util.Map;
@@ -25,27 +25,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The user sessions of one client, posted through one bounded queue by one thread. Not public API.
+ * The user sessions of one client, posted through one bounded queue by the SDK's worker. Not
+ * public API.
  *
- * <p>Shape (OpenTelemetry's {@code BatchSpanProcessor}: one worker, one bounded queue): {@link
- * #start} and {@link UserSession#end} put the session on a queue of {@value #QUEUE_CAPACITY} and
- * return; the {@code allstak-user-session} thread takes it, waits for one of {@code
- * maxRequestsInFlight} permits and hands the post to {@link Transport#sendAsync}, which pipelines
- * it on keep-alive connections and calls back when it is settled (retries included, without
- * holding a thread). The permit comes back with the callback. So at most {@code
+ * <p>Shape (OpenTelemetry's {@code BatchSpanProcessor}: one worker, one bounded queue, one signal):
+ * {@link #start} and {@link UserSession#end} put the session on a queue of {@value
+ * #QUEUE_CAPACITY}, wake the {@link Worker} and return; the worker ({@code allstak-events}, which
+ * also sends error events) takes it when one of {@code maxRequestsInFlight} places is free and
+ * hands the post to {@link Transport#sendAsync}, which pipelines it on keep-alive connections and
+ * calls back when it is settled (retries included, without holding a thread). The place comes back
+ * with the callback, which wakes the worker when sessions wait. So at most {@code
  * maxRequestsInFlight} posts are in flight, and no thread waits for any one of them.
  *
  * <p>Order: a session is on the queue at most once at a time. Its end is queued only once its
  * start is settled; an end that comes while the start is queued or in flight is left to the
- * start's callback, which posts it next (with the same permit). A start that the queue cannot
- * take is left for the end to post (start, then end).
+ * start's callback, which queues it. A start that the queue cannot take is left for the end to
+ * post (start, then end).
  *
- * <p>Back-pressure: when the backend cannot keep up, the permits run out, the worker waits, and the
- * queue fills. An end that the queue cannot take, that is still queued or in flight when {@link
- * #close} runs out of time, or that failed, is handed to the session store with its real status
- * and duration ({@link SessionEvents#onEnd} with {@link Outcome#FAILED}), which delivers it later,
- * from this process or the next; each is counted by reason in {@code metrics()}. Every session's
- * end is settled exactly once: one bit of its state word decides who reports it.
+ * <p>Back-pressure: when the backend cannot keep up, the places run out, the worker leaves the
+ * queue alone (and goes on with its other work), and the queue fills. An end that the queue
+ * cannot take, that is still queued or in flight when {@link #close} runs out of time, or that
+ * failed, is handed to the session store with its real status and duration ({@link
+ * SessionEvents#onEnd} with {@link Outcome#FAILED}), which delivers it later, from this process or
+ * the next; each is counted by reason in {@code metrics()}. Every session's end is settled exactly
+ * once: one bit of its state word decides who reports it.
  *
  * <p>Errors captured through a session go to the {@link ErrorSink} with that session's id and user
  * id, never the application's.
@@ -86,7 +89,7 @@ public final class UserSessions {
   private final Unsettled unsettled = new Unsettled();
   private final AtomicBoolean noReleaseWarned = new AtomicBoolean();
   private final RepeatingLog droppedLog = new RepeatingLog(log);
-  private final Thread worker;
+  private final Worker worker;
   private volatile boolean closed;
   /** Set when close() runs out of time: the worker stops taking. */
   private volatile boolean stopped;
@@ -96,9 +99,11 @@ public final class UserSessions {
    *     count from the session itself, see {@link dev.allstak.internal.store.StoreEvents})
    * @param errors where {@link UserSession#captureException} sends its events
    * @param maxInFlight the most posts in flight at once ({@code maxRequestsInFlight})
+   * @param worker the SDK's worker, which posts the queued sessions
    */
   public UserSessions(Transport transport, Clock clock, SessionEvents events, ErrorSink errors,
-      Counters counters, long shutdownTimeoutNanos, String release, String environment, int maxInFlight) {
+      Counters counters, long shutdownTimeoutNanos, String release, String environment, int maxInFlight,
+      Worker worker) {
     this.transport = transport;
     this.clock = clock;
     this.events = events;
@@ -109,7 +114,8 @@ public final class UserSessions {
     this.environment = environment;
     this.maxInFlight = maxInFlight;
     this.inFlight = new Semaphore(maxInFlight);
-    this.worker = new DaemonThreadFactory("user-session").newThread(this::run);
+    this.worker = worker;
+    worker.serve(this::postOne);
   }
 
   /** Opens a session for {@code userId} (null when anonymous) and queues its start. */
@@ -132,22 +138,13 @@ public final class UserSessions {
       return UserSession.noop();
     }
     tell(() -> events.onStart(handle));
-    startWorker();
-    if (!queue.offer(handle)) {
+    if (queue.offer(handle)) {
+      worker.wake(true);
+    } else {
       // Left for the end, which posts the start first.
       handle.startSettled(Outcome.FAILED);
     }
     return handle;
-  }
-
-  private void startWorker() {
-    if (worker.getState() == Thread.State.NEW) {
-      synchronized (worker) {
-        if (worker.getState() == Thread.State.NEW && !closed) {
-          worker.start();
-        }
-      }
-    }
   }
 
   /** How many sessions are open now (started and not ended). */
@@ -200,7 +197,6 @@ public final class UserSessions {
       LockSupport.parkNanos(Math.min(remaining, CLOSE_POLL_NANOS));
     }
     stopped = true;
-    worker.interrupt();
     // Posts in flight are cut short: their callbacks hand what did not get through to the store,
     // with whatever status came back, before the store closes.
     if (!unsettled.isEmpty()) {
@@ -228,30 +224,35 @@ public final class UserSessions {
     }
   }
 
-  /** The worker: takes a session, waits for a permit, hands its next post to the transport. */
-  private void run() {
-    while (!stopped) {
-      Handle handle;
-      try {
-        handle = queue.poll(1, TimeUnit.SECONDS);
-        if (handle == null) {
-          continue;
-        }
-        inFlight.acquire();
-      } catch (InterruptedException e) {
-        continue;
-      }
-      if (stopped) {
-        inFlight.release();
-        return;
-      }
-      try {
-        handle.postNext();
-      } catch (Throwable t) {
-        DefaultSessionTracker.rethrowIfFatal(t);
-        log.warn("AllStak: could not post a user session", t);
-        inFlight.release();
-      }
+  /**
+   * On the worker: takes the next queued session when a place in flight is free and hands its next
+   * post to the transport; false when there was none, or no place (the answer that frees one wakes
+   * the worker).
+   */
+  private boolean postOne() {
+    if (stopped || queue.isEmpty() || !inFlight.tryAcquire()) {
+      return false;
+    }
+    Handle handle = queue.poll();
+    if (handle == null) {
+      inFlight.release();
+      return false;
+    }
+    try {
+      handle.postNext();
+    } catch (Throwable t) {
+      DefaultSessionTracker.rethrowIfFatal(t);
+      log.warn("AllStak: could not post a user session", t);
+      releasePlace();
+    }
+    return true;
+  }
+
+  /** A post is over: its place is free, and the worker is woken when sessions wait for one. */
+  private void releasePlace() {
+    inFlight.release();
+    if (!queue.isEmpty()) {
+      worker.wake(false);
     }
   }
 
@@ -398,7 +399,9 @@ public final class UserSessions {
       if (setOnce(END_TAKEN) < 0) {
         return;
       }
-      if (stopped || !queue.offer(this)) {
+      if (!stopped && queue.offer(this)) {
+        worker.wake(true);
+      } else {
         if (!stopped) {
           droppedLog.failure("AllStak: {} user session posts are queued; a session end is kept for later",
               QUEUE_CAPACITY);
@@ -432,7 +435,7 @@ public final class UserSessions {
     void postNext() {
       if ((state & END_SETTLED) != 0) {
         // close() handed it to the store meanwhile.
-        inFlight.release();
+        releasePlace();
         return;
       }
       long deadline = clock.nanoTime() + shutdownTimeoutNanos;
@@ -453,7 +456,7 @@ public final class UserSessions {
 
     private void startAnswered(Outcome outcome) {
       tell(() -> events.onStartDelivered(this, outcome));
-      inFlight.release();
+      releasePlace();
       // Ended while the start was on its way: the end joins the queue, behind the posts waiting.
       startSettled(outcome);
     }
@@ -495,7 +498,7 @@ public final class UserSessions {
           unsettled.remove(this);
         }
       } finally {
-        inFlight.release();
+        releasePlace();
       }
     }
 

@@ -1,5 +1,6 @@
 package dev.allstak.internal.store;
 
+import dev.allstak.testing.TestWorker;
 import dev.allstak.SessionStatus;
 import dev.allstak.UserSession;
 import dev.allstak.internal.Clock;
@@ -169,7 +170,8 @@ public final class JournalMeasure {
 
   private static UserSessions users(SessionStore store, Transport transport) {
     return new UserSessions(transport, Clock.SYSTEM, store.eventsFor(SessionEvents.NONE),
-        (t, m, r, s, u) -> { }, new Counters(), TimeUnit.SECONDS.toNanos(2), "app@1.0.0", "prod", 32);
+        (t, m, r, s, u) -> { }, new Counters(), TimeUnit.SECONDS.toNanos(2), "app@1.0.0", "prod", 32,
+        TestWorker.of(transport));
   }
 
   private static void waitForJournal(SessionStore store) throws InterruptedException {

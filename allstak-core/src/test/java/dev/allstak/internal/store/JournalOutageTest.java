@@ -1,5 +1,6 @@
 package dev.allstak.internal.store;
 
+import dev.allstak.testing.TestWorker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.allstak.AllStakConfig;
@@ -45,7 +46,8 @@ class JournalOutageTest {
       store.start();
       Counters counters = new Counters();
       UserSessions users = new UserSessions(transport, Clock.SYSTEM, store.eventsFor(SessionEvents.NONE),
-          (t, m, r, s, u) -> { }, counters, TimeUnit.MILLISECONDS.toNanos(300), "app@1.0.0", "prod", 8);
+          (t, m, r, s, u) -> { }, counters, TimeUnit.MILLISECONDS.toNanos(300), "app@1.0.0", "prod", 8,
+          TestWorker.of(transport));
       store.trackOpenSessions(users::forEachOpen);
       Map<String, String> expected = new LinkedHashMap<>();
       try {

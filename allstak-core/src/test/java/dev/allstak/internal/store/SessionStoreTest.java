@@ -1,5 +1,6 @@
 package dev.allstak.internal.store;
 
+import dev.allstak.testing.TestWorker;
 import static dev.allstak.internal.session.SessionPayloads.END_PATH;
 import static dev.allstak.internal.session.SessionPayloads.START_PATH;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -466,7 +467,7 @@ class SessionStoreTest {
           public boolean firstSighting(Throwable throwable) {
             return true;
           }
-        }, new Counters(), TimeUnit.SECONDS.toNanos(2), "app@1.0.0", "test", 4);
+        }, new Counters(), TimeUnit.SECONDS.toNanos(2), "app@1.0.0", "test", 4, TestWorker.of(transport));
     try {
       UserSession first = users.start(null);
       Await.until("the first session is in the journal", WAIT, () -> JournalFiles.find(dir, first.sessionId()) != null);

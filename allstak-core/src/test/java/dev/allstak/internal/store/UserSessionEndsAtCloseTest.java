@@ -1,5 +1,6 @@
 package dev.allstak.internal.store;
 
+import dev.allstak.testing.TestWorker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.allstak.AllStakClient;
@@ -116,7 +117,7 @@ class UserSessionEndsAtCloseTest {
     };
     UserSessions users = new UserSessions(stalled, Clock.SYSTEM, lateOnly,
         (throwable, metadata, request, sessionId, userId) -> { }, counters, TimeUnit.SECONDS.toNanos(1),
-        "app@3.0.0", "prod", 1);
+        "app@3.0.0", "prod", 1, TestWorker.of(stalled));
     for (int i = 0; i < fillers; i++) {
       users.start("filler-" + i);
     }
@@ -191,7 +192,7 @@ class UserSessionEndsAtCloseTest {
     };
     UserSessions users = new UserSessions(up, Clock.SYSTEM, slowEnd,
         (throwable, metadata, request, sessionId, userId) -> { }, new Counters(), TimeUnit.SECONDS.toNanos(2),
-        "app@3.0.0", "prod", 4);
+        "app@3.0.0", "prod", 4, TestWorker.of(up));
     UserSession visitor = users.start("visitor");
     visitor.recordError();
     String id = visitor.sessionId();
