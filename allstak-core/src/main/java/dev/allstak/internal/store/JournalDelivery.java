@@ -1,6 +1,8 @@
 package dev.allstak.internal.store;
 
+import dev.allstak.SessionStatus;
 import dev.allstak.internal.Clock;
+import dev.allstak.internal.session.SessionInfo;
 import dev.allstak.internal.session.SessionPayloads;
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
@@ -113,16 +115,24 @@ final class JournalDelivery {
     sent.add(e);
     e.answer = null;
     e.sendingEnd = e.startDelivered;
-    long deadline = clock.nanoTime() + deadlineNanos;
     try {
-      if (e.sendingEnd) {
-        transport.sendAsync(SessionPayloads.END_PATH, SessionPayloads.end(e.info.id(), e.durationMs, e.end), deadline,
-            o -> answer(e, o));
-      } else {
-        transport.sendAsync(SessionPayloads.START_PATH, SessionPayloads.start(e.info), deadline, o -> answer(e, o));
-      }
+      post(transport, e.info, e.sendingEnd, e.end, e.durationMs, clock.nanoTime() + deadlineNanos, o -> answer(e, o));
     } catch (RuntimeException ex) {
       answer(e, Outcome.FAILED);
+    }
+  }
+
+  /**
+   * Posts a kept session's next step through {@link Transport#sendAsync}: its end ({@code end},
+   * {@code durationMs}) when {@code endNext}, else its start. The store's two deliveries share it.
+   */
+  static void post(Transport transport, SessionInfo info, boolean endNext, SessionStatus end, long durationMs,
+      long deadlineNanos, Consumer<Outcome> answer) {
+    if (endNext) {
+      transport.sendAsync(SessionPayloads.END_PATH, SessionPayloads.end(info.id(), durationMs, end), deadlineNanos,
+          answer);
+    } else {
+      transport.sendAsync(SessionPayloads.START_PATH, SessionPayloads.start(info), deadlineNanos, answer);
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.allstak.internal.store;
 
 import dev.allstak.internal.Clock;
-import dev.allstak.internal.session.SessionPayloads;
 import dev.allstak.internal.transport.Outcome;
 import dev.allstak.internal.transport.Transport;
 import java.io.IOException;
@@ -179,14 +178,9 @@ final class PendingEnds {
     }
     p.sendingEnd = rec.startDelivered;
     inFlight.incrementAndGet();
-    long deadline = clock.nanoTime() + settings.deliveryDeadlineNanos;
     try {
-      if (p.sendingEnd) {
-        transport.sendAsync(SessionPayloads.END_PATH,
-            SessionPayloads.end(rec.info.id(), rec.durationMs, rec.endStatus), deadline, o -> answer(p, o));
-      } else {
-        transport.sendAsync(SessionPayloads.START_PATH, SessionPayloads.start(rec.info), deadline, o -> answer(p, o));
-      }
+      JournalDelivery.post(transport, rec.info, p.sendingEnd, rec.endStatus, rec.durationMs,
+          clock.nanoTime() + settings.deliveryDeadlineNanos, o -> answer(p, o));
     } catch (RuntimeException e) {
       log.warn("AllStak: session store delivery failed; will retry", e);
       answer(p, Outcome.FAILED);
