@@ -7,7 +7,11 @@ import dev.allstak.internal.Json;
 import dev.allstak.internal.RepeatingLog;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,8 +76,20 @@ public final class HttpTransport implements Transport {
   private volatile LateCalls lazyLateCalls;
   /** Pipelined sends not finished yet: close() finishes them. */
   private final Set<AsyncSend> pipelined = ConcurrentHashMap.newKeySet();
+  /** The pipelined posts' client ({@code allstak-http-io}), made on the first; null until then and for a proxy. */
+  private volatile NioClient lazyNio;
+  /** Whether pipelined posts go through a proxy (OkHttp's path); null until the first pipelined send. */
+  private volatile Boolean proxied;
+  /** Tests' TLS trust; null for the platform's default. */
+  private final SSLContext sslContext;
 
   public HttpTransport(AllStakConfig config, Clock clock) {
+    this(config, clock, null);
+  }
+
+  /** With {@code sslContext} for the pipelined posts' TLS (tests), or null for the platform's default. */
+  HttpTransport(AllStakConfig config, Clock clock, SSLContext sslContext) {
+    this.sslContext = sslContext;
     this.config = config;
     this.host = config.host();
     this.clock = clock;
@@ -113,6 +130,51 @@ public final class HttpTransport implements Transport {
       }
     }
     return t;
+  }
+
+  /**
+   * Whether {@link ProxySelector#getDefault()} sends the host through a proxy: then pipelined
+   * sends keep OkHttp (which speaks to proxies), else they use {@link NioClient}. Asked once, at
+   * the first pipelined send.
+   */
+  private boolean proxied() {
+    Boolean p = proxied;
+    if (p == null) {
+      p = Boolean.FALSE;
+      try {
+        ProxySelector selector = ProxySelector.getDefault();
+        List<Proxy> proxies = selector == null ? null : selector.select(URI.create(host));
+        if (proxies != null) {
+          for (Proxy proxy : proxies) {
+            p |= proxy.type() != Proxy.Type.DIRECT;
+          }
+        }
+      } catch (RuntimeException e) {
+        log.debug("AllStak: the proxy selector failed; pipelined posts use OkHttp", e);
+        p = Boolean.TRUE;
+      }
+      proxied = p;
+    }
+    return p;
+  }
+
+  /** The pipelined posts' client, made (with its thread) on first use; null once closed or when it cannot be. */
+  private NioClient nio() {
+    NioClient n = lazyNio;
+    if (n == null) {
+      synchronized (this) {
+        n = lazyNio;
+        if (n == null && !closed.get()) {
+          try {
+            n = new NioClient(config, callExecutor, sslContext);
+            lazyNio = n;
+          } catch (IOException e) {
+            log.warn("AllStak: could not open a selector for HTTP; payload dropped", e);
+          }
+        }
+      }
+    }
+    return n;
   }
 
   /** What cancels late pipelined calls, on the timer; null once closed. */
@@ -165,7 +227,7 @@ public final class HttpTransport implements Transport {
 
   /** Whether the HTTP machinery has been made yet (tests: it must not be made by init). */
   boolean wired() {
-    return lazyCalls != null;
+    return lazyCalls != null || lazyNio != null;
   }
 
   /** Retries made since this transport was created (each attempt after the first). */
@@ -270,8 +332,10 @@ public final class HttpTransport implements Transport {
     private final AtomicBoolean finished = new AtomicBoolean();
     private byte[] json;
     private volatile boolean cancelled;
-    /** The call of the attempt under way, or null. */
+    /** The call of the attempt under way, or null (OkHttp's path, for a proxy). */
     private volatile okhttp3.Call call;
+    /** The exchange of the attempt under way, or null. */
+    private volatile NioClient.Exchange exchange;
 
     AsyncSend(String path, Map<String, Object> body, long deadlineNanos, Consumer<Outcome> done) {
       this.path = path;
@@ -299,14 +363,26 @@ public final class HttpTransport implements Transport {
             return;
           }
         }
+        long timeout = Math.min(remaining, attemptTimeoutNanos);
+        if (!proxied()) {
+          NioClient nio = nio();
+          if (nio == null) {
+            finish(Outcome.FAILED);
+            return;
+          }
+          exchange = nio.post(path, json, timeout, answer -> answered(attempt, answer));
+          if (cancelled) {
+            exchange.cancel();
+          }
+          return;
+        }
         OkHttpCalls calls = calls();
         LateCalls late = lateCalls();
         if (calls == null || late == null) {
           finish(Outcome.FAILED);
           return;
         }
-        call = calls.postAsync(path, json, Math.min(remaining, attemptTimeoutNanos), late,
-            answer -> answered(attempt, answer));
+        call = calls.postAsync(path, json, timeout, late, answer -> answered(attempt, answer));
         if (cancelled) {
           call.cancel();
         }
@@ -321,6 +397,7 @@ public final class HttpTransport implements Transport {
     private void answered(int attempt, OkHttpCalls.Answer answer) {
       try {
         call = null;
+        exchange = null;
         if (closed.get() || cancelled) {
           finish(answer.status >= 0 ? settle(path, answer.status, Outcome.FAILED) : Outcome.FAILED);
           return;
@@ -345,8 +422,21 @@ public final class HttpTransport implements Transport {
         return;
       }
       long waitNanos = RetryPolicy.waitNanos(attempt, retryAfter, clock.currentTimeMillis());
+      if (clock.nanoTime() + waitNanos >= deadlineNanos) {
+        finish(Outcome.FAILED);
+        return;
+      }
+      if (!proxied()) {
+        // The wait is a task on the loop: no thread waits.
+        NioClient nio = nio();
+        retries.incrementAndGet();
+        if (nio == null || !nio.schedule(() -> attempt(attempt + 1), waitNanos)) {
+          finish(Outcome.FAILED);
+        }
+        return;
+      }
       ScheduledThreadPoolExecutor t = timer();
-      if (t == null || clock.nanoTime() + waitNanos >= deadlineNanos) {
+      if (t == null) {
         finish(Outcome.FAILED);
         return;
       }
@@ -361,8 +451,11 @@ public final class HttpTransport implements Transport {
     /** Cuts the send short: its call is cancelled (its callback finishes it), or it finishes now. */
     void cancel() {
       cancelled = true;
+      NioClient.Exchange e = exchange;
       okhttp3.Call c = call;
-      if (c != null) {
+      if (e != null) {
+        e.cancel();
+      } else if (c != null) {
         c.cancel();
       } else {
         // Waiting for its next attempt: the timer task finds it finished.
@@ -474,12 +567,18 @@ public final class HttpTransport implements Transport {
     reachability.close();
     OkHttpCalls c;
     ScheduledThreadPoolExecutor t;
+    NioClient n;
     synchronized (this) {
       c = lazyCalls;
       t = lazyTimer;
+      n = lazyNio;
     }
     if (t != null) {
       t.shutdownNow();
+    }
+    long until = Math.min(deadlineNanos, clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CALLS_END_MILLIS));
+    if (n != null) {
+      n.close(until - clock.nanoTime());
     }
     if (c == null) {
       // Never made: only a preparation may be running, and it will find the transport closed.
@@ -488,7 +587,7 @@ public final class HttpTransport implements Transport {
       return;
     }
     try {
-      c.close(Math.min(CALLS_END_MILLIS, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - clock.nanoTime())));
+      c.close(TimeUnit.NANOSECONDS.toMillis(until - clock.nanoTime()));
     } catch (RuntimeException e) {
       log.debug("AllStak: error releasing HTTP resources", e);
     }

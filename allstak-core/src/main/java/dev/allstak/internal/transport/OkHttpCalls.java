@@ -62,7 +62,7 @@ final class OkHttpCalls {
   /** Here, not in HttpTransport: its regex and Kotlin's runtime load off the thread calling init. */
   private static final MediaType JSON = MediaType.get("application/json");
   /** How long a caller waits for a body once the status is known (OkHttp's own discard allows 100 ms). */
-  static final long BODY_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  static final long BODY_GRACE_NANOS = 100_000_000L; // a constant: NioClient reads it without loading OkHttp
   /**
    * Calls at once for the senders that wait for their answer (events, the application's session,
    * the store, the host's own end): each has at most one call in flight, and a cancelled call
