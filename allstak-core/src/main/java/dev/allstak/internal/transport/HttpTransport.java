@@ -230,6 +230,12 @@ public final class HttpTransport implements Transport {
     return lazyCalls != null || lazyNio != null;
   }
 
+  /** Connections of the pipelined posts open now (tests). */
+  int pipelinedConnections() {
+    NioClient n = lazyNio;
+    return n == null ? 0 : n.openConnections();
+  }
+
   /** Retries made since this transport was created (each attempt after the first). */
   @Override
   public long retries() {

@@ -94,6 +94,8 @@ final class NioClient implements Runnable {
   private final PriorityQueue<Delayed> delayed = new PriorityQueue<>();
   private long delayedCount;
   private long nextSweepNanos = Long.MAX_VALUE;
+  /** Connections whose exchange was answered and whose body is still coming. */
+  private int draining;
   private InetAddress[] addresses;
   private long addressesUntilNanos;
   private boolean resolving;
@@ -171,9 +173,9 @@ final class NioClient implements Runnable {
     }
   }
 
-  /** Whether the loop's thread is running (tests). */
-  boolean running() {
-    return thread.isAlive();
+  /** Connections open now, connecting ones included (tests). */
+  int openConnections() {
+    return open.size();
   }
 
   private boolean submit(Runnable command) {
@@ -297,7 +299,8 @@ final class NioClient implements Runnable {
         send(c, ex);
         continue;
       }
-      if (open.size() >= maxConnections || !addressesKnown(now)) {
+      // A connection draining a body is about to be idle: as many exchanges wait for those.
+      if (open.size() >= maxConnections || waiting.size() <= draining || !addressesKnown(now)) {
         return;
       }
       waiting.pollFirst();
@@ -478,6 +481,7 @@ final class NioClient implements Runnable {
       p.feed(in);
       if (p.headDone() && c.state == NioConnection.State.RECEIVING) {
         c.state = NioConnection.State.DRAINING;
+        draining++;
         c.timerNanos = Math.min(c.exchange.deadlineNanos, System.nanoTime() + OkHttpCalls.BODY_GRACE_NANOS);
         timer(c.timerNanos);
         answer(c.exchange, new OkHttpCalls.Answer(p.status(), p.retryAfter(), null));
@@ -501,6 +505,10 @@ final class NioClient implements Runnable {
 
   /** The response was read whole: the connection waits for the next exchange, or closes. */
   private void released(NioConnection c, boolean reusable) {
+    if (c.state == NioConnection.State.DRAINING) {
+      draining--;
+      c.state = NioConnection.State.RECEIVING;
+    }
     c.exchange.connection = null;
     c.exchange = null;
     if (!reusable || closed) {
@@ -596,6 +604,8 @@ final class NioClient implements Runnable {
     }
     if (c.state == NioConnection.State.IDLE) {
       idle.remove(c);
+    } else if (c.state == NioConnection.State.DRAINING) {
+      draining--;
     }
     c.close();
   }
