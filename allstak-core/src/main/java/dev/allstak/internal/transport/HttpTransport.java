@@ -30,23 +30,26 @@ import org.slf4j.LoggerFactory;
  * Posts payloads to the ingest API: attempts until one gets an answer that settles the payload,
  * the deadline comes, or {@link RetryPolicy#MAX_ATTEMPTS} were made. Not public API.
  *
- * <p>Three parts: {@link RetryPolicy} says what an answer means and how long to wait before the
- * next attempt; {@link OkHttpCalls}, the only class that touches OkHttp, makes one call and frees
- * its thread and connection when the call is over or late; {@link Reachability} remembers whether
- * the backend refuses connections. Every attempt runs on the SDK's own {@code allstak-http}
- * threads and is bounded by {@code connectTimeout + readTimeout} and by what is left of the
- * caller's deadline, so no DNS lookup, TLS handshake or stalled body holds a caller past it.
+ * <p>Four parts: {@link RetryPolicy} says what an answer means and how long to wait before the
+ * next attempt; {@link OkHttpCalls}, the only class that touches OkHttp, makes one call for a
+ * sender that waits ({@link #send}) and frees its thread and connection when the call is over or
+ * late; {@link NioClient} carries the pipelined posts ({@link #sendAsync}); {@link Reachability}
+ * remembers whether the backend refuses connections. Every attempt is bounded by {@code
+ * connectTimeout + readTimeout} and by what is left of the caller's deadline, so no DNS lookup,
+ * TLS handshake or stalled body holds a caller past it.
  *
- * <p>{@link #sendAsync} pipelines: each attempt is an OkHttp call handed to an {@code
- * allstak-http-async} thread without waiting, its answer handled on that thread, and the wait
- * before the next attempt is a task on the one {@code allstak-http-timer} thread (which also
- * cancels late calls, {@link LateCalls}). So no thread waits for a send, but each call in flight
- * holds its thread: OkHttp's HTTP/1.1 reads an answer with a blocking read, and HTTP/2 (one
- * connection, one reader) is off (see {@link OkHttpCalls}). These threads are bounded ({@link
- * CallExecutor}), made when needed, ended when idle, and apart from the {@code allstak-http}
- * threads of the senders that wait ({@link #send}): a burst of pipelined posts never takes theirs.
- * {@link #close} gives every pipelined send still under way its outcome ({@link Outcome#FAILED}
- * unless its status came).
+ * <p>Threads. A sender that waits has its call run on an {@code allstak-http} thread (OkHttp's
+ * HTTP/1.1 reads with a blocking read; HTTP/2 is off, see {@link OkHttpCalls}). {@link #sendAsync}
+ * pipelines on one thread, {@code allstak-http-io}, made on the first pipelined send: a
+ * non-blocking HTTP/1.1 client ({@link NioClient}) with at most {@code maxRequestsInFlight}
+ * keep-alive connections, whose event loop also answers late attempts and runs the wait before a
+ * send's next attempt. So no thread waits for a pipelined send, and none is held per request; the
+ * answers are handled on that thread. The host is looked up on an {@code allstak-http} thread.
+ * When {@link java.net.ProxySelector#getDefault()} selects a proxy for the host, pipelined sends
+ * keep the way of before, since {@link NioClient} speaks to no proxy: each attempt an OkHttp call
+ * on an {@code allstak-http-async} thread, the waits on the {@code allstak-http-timer} thread
+ * (which also cancels late calls, {@link LateCalls}). {@link #close} gives every pipelined send
+ * still under way its outcome ({@link Outcome#FAILED} unless its status came).
  */
 public final class HttpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
