@@ -430,6 +430,56 @@ class HttpTransportPipelinedTest {
     assertThat(outcomes).containsOnly(Outcome.DELIVERED);
   }
 
+  @Test
+  void garbageInsteadOfAnAnswerIsATransientFailure() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Thread banner = new Thread(() -> {
+        while (!socket.isClosed()) {
+          try (java.net.Socket s = socket.accept()) {
+            s.getOutputStream().write("SSH-2.0-OpenSSH_9.6\r\n\u0007\r\n\r\n".getBytes("ISO-8859-1"));
+          } catch (java.io.IOException e) {
+            return;
+          }
+        }
+      });
+      banner.setDaemon(true);
+      banner.start();
+      HttpTransport t = transport(config("http://127.0.0.1:" + socket.getLocalPort()).build());
+
+      assertThat(post(t, "/x", System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500))).isEqualTo(Outcome.FAILED);
+      assertThat(t.retries()).isPositive();
+      assertThat(t.pipelinedConnections()).isZero();
+    }
+  }
+
+  @Test
+  void behindAProxyPipelinedPostsKeepOkHttp() throws Exception {
+    java.net.ProxySelector before = java.net.ProxySelector.getDefault();
+    java.net.Proxy proxy = new java.net.Proxy(java.net.Proxy.Type.HTTP,
+        new java.net.InetSocketAddress(server.getHostName(), server.getPort()));
+    java.net.ProxySelector.setDefault(new java.net.ProxySelector() {
+      @Override
+      public List<java.net.Proxy> select(java.net.URI uri) {
+        return Collections.singletonList(proxy);
+      }
+
+      @Override
+      public void connectFailed(java.net.URI uri, java.net.SocketAddress address, java.io.IOException e) {}
+    });
+    try {
+      server.enqueue(new MockResponse().setResponseCode(202));
+      HttpTransport t = transport(config("http://backend.example").build());
+
+      assertThat(post(t, "/x", inSeconds(5))).isEqualTo(Outcome.DELIVERED);
+
+      assertThat(server.takeRequest(5, TimeUnit.SECONDS).getRequestLine())
+          .isEqualTo("POST http://backend.example/x HTTP/1.1");
+      assertThat(threadNames()).doesNotContain("allstak-http-io");
+    } finally {
+      java.net.ProxySelector.setDefault(before);
+    }
+  }
+
   private static List<String> threadNames() {
     List<String> names = new ArrayList<>();
     for (Thread thread : Thread.getAllStackTraces().keySet()) {
