@@ -541,8 +541,8 @@ final class NioClient implements Runnable {
       connect(ex, c.addresses, c.addressIndex + 1, c.connectDeadlineNanos);
       return;
     }
-    if (c.reused && !c.answering && !ex.retried && state != NioConnection.State.CONNECTING) {
-      ex.retried = true;
+    // Once only: the fresh connection is not a reused one.
+    if (c.reused && !c.answering && state != NioConnection.State.CONNECTING) {
       connect(ex, addresses, 0, now + connectTimeoutNanos);
       return;
     }
@@ -692,8 +692,6 @@ final class NioClient implements Runnable {
     final long deadlineNanos;
     final Consumer<OkHttpCalls.Answer> done;
     boolean answered;
-    /** Already sent again after a reused connection failed. */
-    boolean retried;
     NioConnection connection;
 
     Exchange(ByteBuffer request, long deadlineNanos, Consumer<OkHttpCalls.Answer> done) {
