@@ -228,6 +228,8 @@ final class NioClient implements Runnable {
 
   /** One turn of the loop: commands, due tasks, timeouts, queued exchanges, then the sockets. */
   private void turn() throws IOException {
+    // An interrupt (not ours: nothing here interrupts this thread) would make every select return at once.
+    Thread.interrupted();
     Runnable command;
     while ((command = incoming.poll()) != null) {
       command.run();
@@ -287,7 +289,7 @@ final class NioClient implements Runnable {
   /** Gives waiting exchanges a connection: an idle one, else a new one while there is room. */
   private void dispatch(long now) {
     Exchange ex;
-    while ((ex = waiting.peekFirst()) != null) {
+    while (!closed && (ex = waiting.peekFirst()) != null) {
       if (ex.answered) {
         waiting.pollFirst();
         continue;
