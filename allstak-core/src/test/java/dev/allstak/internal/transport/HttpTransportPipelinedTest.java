@@ -453,6 +453,17 @@ class HttpTransportPipelinedTest {
   }
 
   @Test
+  void anAnswerWhoseHeadersPassTheCapIsAFailure() throws Exception {
+    String big = String.join("", Collections.nCopies(ResponseParser.MAX_HEAD_BYTES, "x"));
+    server.enqueue(new MockResponse().setResponseCode(202).addHeader("X-Big", big));
+    server.enqueue(new MockResponse().setResponseCode(202).addHeader("X-Big", big));
+    HttpTransport t = transport();
+
+    assertThat(post(t, "/x", System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300))).isEqualTo(Outcome.FAILED);
+    assertThat(server.getRequestCount()).isPositive();
+  }
+
+  @Test
   void behindAProxyPipelinedPostsKeepOkHttp() throws Exception {
     java.net.ProxySelector before = java.net.ProxySelector.getDefault();
     java.net.Proxy proxy = new java.net.Proxy(java.net.Proxy.Type.HTTP,
