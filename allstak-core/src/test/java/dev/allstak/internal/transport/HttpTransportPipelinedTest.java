@@ -464,6 +464,22 @@ class HttpTransportPipelinedTest {
   }
 
   @Test
+  void aCallbackThatThrowsAnErrorLeavesTheLoopServing() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(202));
+    server.enqueue(new MockResponse().setResponseCode(202));
+    HttpTransport t = transport();
+    CountDownLatch called = new CountDownLatch(1);
+    t.sendAsync("/x", body(), inSeconds(10), outcome -> {
+      called.countDown();
+      throw new AssertionError("a caller's bug");
+    });
+    assertThat(called.await(10, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(post(t)).isEqualTo(Outcome.DELIVERED);
+    assertThat(threadNames()).contains("allstak-http-io");
+  }
+
+  @Test
   void behindAProxyPipelinedPostsKeepOkHttp() throws Exception {
     java.net.ProxySelector before = java.net.ProxySelector.getDefault();
     java.net.Proxy proxy = new java.net.Proxy(java.net.Proxy.Type.HTTP,
