@@ -161,18 +161,22 @@ public final class HttpTransport implements Transport {
     return p;
   }
 
-  /** The pipelined posts' client, made (with its thread) on first use; null once closed or when it cannot be. */
+  /**
+   * The pipelined posts' client, made (with its thread) on first use; null once closed, behind a
+   * proxy, or when it cannot be made (then pipelined posts use OkHttp from now on).
+   */
   private NioClient nio() {
     NioClient n = lazyNio;
-    if (n == null) {
+    if (n == null && !proxied()) {
       synchronized (this) {
         n = lazyNio;
-        if (n == null && !closed.get()) {
+        if (n == null && !closed.get() && !proxied()) {
           try {
             n = new NioClient(config, callExecutor, sslContext);
             lazyNio = n;
-          } catch (IOException e) {
-            log.warn("AllStak: could not open a selector for HTTP; payload dropped", e);
+          } catch (IOException | RuntimeException e) {
+            log.warn("AllStak: could not start the HTTP loop; pipelined posts use OkHttp", e);
+            proxied = Boolean.TRUE;
           }
         }
       }
@@ -373,12 +377,8 @@ public final class HttpTransport implements Transport {
           }
         }
         long timeout = Math.min(remaining, attemptTimeoutNanos);
-        if (!proxied()) {
-          NioClient nio = nio();
-          if (nio == null) {
-            finish(Outcome.FAILED);
-            return;
-          }
+        NioClient nio = nio();
+        if (nio != null) {
           exchange = nio.post(path, json, timeout, answer -> answered(attempt, answer));
           if (cancelled) {
             exchange.cancel();
@@ -435,11 +435,11 @@ public final class HttpTransport implements Transport {
         finish(Outcome.FAILED);
         return;
       }
-      if (!proxied()) {
+      NioClient nio = nio();
+      if (nio != null) {
         // The wait is a task on the loop: no thread waits.
-        NioClient nio = nio();
         retries.incrementAndGet();
-        if (nio == null || !nio.schedule(() -> attempt(attempt + 1), waitNanos)) {
+        if (!nio.schedule(() -> attempt(attempt + 1), waitNanos)) {
           finish(Outcome.FAILED);
         }
         return;

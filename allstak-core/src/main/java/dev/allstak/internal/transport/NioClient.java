@@ -108,6 +108,10 @@ final class NioClient implements Runnable {
     URI uri = URI.create(config.host());
     this.https = "https".equalsIgnoreCase(uri.getScheme());
     String host = uri.getHost();
+    if (host == null) {
+      // java.net.URI takes no host name it finds invalid (an underscore, say); OkHttp does.
+      throw new IOException("host not understood: " + HttpTransport.printable(config.host()));
+    }
     this.hostName = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     int defaultPort = https ? 443 : 80;
     this.port = uri.getPort() < 0 ? defaultPort : uri.getPort();
