@@ -500,11 +500,12 @@ public final class AllStakConfig {
      * of user sessions never delays them. Against a backend that answers in {@code L} ms, this
      * allows about {@code maxRequestsInFlight * 1000 / L} posts a second, two per user session:
      * the default allows 2,560 posts (1,280 sessions) a second at 50 ms, 28 % above the 1,000
-     * sessions a second that 100 in flight would just carry. Each post in flight holds one {@code
-     * allstak-http-async} thread (OkHttp's HTTP/1.1 reads an answer with a blocking read) and one
-     * connection, made only when the load needs them and ended after 30 s (threads) or 5 minutes
-     * (connections) idle: a higher value buys throughput against a slow backend with threads,
-     * connections at the backend, and CPU (the SDK's cost is per post, see BENCHMARKS.md).
+     * sessions a second that 100 in flight would just carry. Each post in flight holds one
+     * connection (one request at a time on each), made only when the load needs it and closed after
+     * 30 s idle; all of them are served by one {@code allstak-http-io} thread (behind a proxy, by
+     * OkHttp, one {@code allstak-http-async} thread per post in flight): a higher value buys
+     * throughput against a slow backend with connections at the backend and CPU (the SDK's cost is
+     * per post, see BENCHMARKS.md).
      */
     public Builder maxRequestsInFlight(int requests) {
       if (requests < 1 || requests > MAX_REQUESTS_IN_FLIGHT_LIMIT) {

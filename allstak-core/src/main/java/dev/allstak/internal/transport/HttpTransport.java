@@ -7,7 +7,11 @@ import dev.allstak.internal.Json;
 import dev.allstak.internal.RepeatingLog;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,23 +30,26 @@ import org.slf4j.LoggerFactory;
  * Posts payloads to the ingest API: attempts until one gets an answer that settles the payload,
  * the deadline comes, or {@link RetryPolicy#MAX_ATTEMPTS} were made. Not public API.
  *
- * <p>Three parts: {@link RetryPolicy} says what an answer means and how long to wait before the
- * next attempt; {@link OkHttpCalls}, the only class that touches OkHttp, makes one call and frees
- * its thread and connection when the call is over or late; {@link Reachability} remembers whether
- * the backend refuses connections. Every attempt runs on the SDK's own {@code allstak-http}
- * threads and is bounded by {@code connectTimeout + readTimeout} and by what is left of the
- * caller's deadline, so no DNS lookup, TLS handshake or stalled body holds a caller past it.
+ * <p>Four parts: {@link RetryPolicy} says what an answer means and how long to wait before the
+ * next attempt; {@link OkHttpCalls}, the only class that touches OkHttp, makes one call for a
+ * sender that waits ({@link #send}) and frees its thread and connection when the call is over or
+ * late; {@link NioClient} carries the pipelined posts ({@link #sendAsync}); {@link Reachability}
+ * remembers whether the backend refuses connections. Every attempt is bounded by {@code
+ * connectTimeout + readTimeout} and by what is left of the caller's deadline, so no DNS lookup,
+ * TLS handshake or stalled body holds a caller past it.
  *
- * <p>{@link #sendAsync} pipelines: each attempt is an OkHttp call handed to an {@code
- * allstak-http-async} thread without waiting, its answer handled on that thread, and the wait
- * before the next attempt is a task on the one {@code allstak-http-timer} thread (which also
- * cancels late calls, {@link LateCalls}). So no thread waits for a send, but each call in flight
- * holds its thread: OkHttp's HTTP/1.1 reads an answer with a blocking read, and HTTP/2 (one
- * connection, one reader) is off (see {@link OkHttpCalls}). These threads are bounded ({@link
- * CallExecutor}), made when needed, ended when idle, and apart from the {@code allstak-http}
- * threads of the senders that wait ({@link #send}): a burst of pipelined posts never takes theirs.
- * {@link #close} gives every pipelined send still under way its outcome ({@link Outcome#FAILED}
- * unless its status came).
+ * <p>Threads. A sender that waits has its call run on an {@code allstak-http} thread (OkHttp's
+ * HTTP/1.1 reads with a blocking read; HTTP/2 is off, see {@link OkHttpCalls}). {@link #sendAsync}
+ * pipelines on one thread, {@code allstak-http-io}, made on the first pipelined send: a
+ * non-blocking HTTP/1.1 client ({@link NioClient}) with at most {@code maxRequestsInFlight}
+ * keep-alive connections, whose event loop also answers late attempts and runs the wait before a
+ * send's next attempt. So no thread waits for a pipelined send, and none is held per request; the
+ * answers are handled on that thread. The host is looked up on an {@code allstak-http} thread.
+ * When {@link java.net.ProxySelector#getDefault()} selects a proxy for the host, pipelined sends
+ * keep the way of before, since {@link NioClient} speaks to no proxy: each attempt an OkHttp call
+ * on an {@code allstak-http-async} thread, the waits on the {@code allstak-http-timer} thread
+ * (which also cancels late calls, {@link LateCalls}). {@link #close} gives every pipelined send
+ * still under way its outcome ({@link Outcome#FAILED} unless its status came).
  */
 public final class HttpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(HttpTransport.class);
@@ -71,8 +79,20 @@ public final class HttpTransport implements Transport {
   private volatile LateCalls lazyLateCalls;
   /** Pipelined sends not finished yet: close() finishes them. */
   private final Set<AsyncSend> pipelined = ConcurrentHashMap.newKeySet();
+  /** The pipelined posts' client ({@code allstak-http-io}), made on the first; null until then and for a proxy. */
+  private volatile NioClient lazyNio;
+  /** Whether pipelined posts go through a proxy (OkHttp's path); null until the first pipelined send. */
+  private volatile Boolean proxied;
+  /** Tests' TLS trust; null for the platform's default. */
+  private final SSLContext sslContext;
 
   public HttpTransport(AllStakConfig config, Clock clock) {
+    this(config, clock, null);
+  }
+
+  /** With {@code sslContext} for the pipelined posts' TLS (tests), or null for the platform's default. */
+  HttpTransport(AllStakConfig config, Clock clock, SSLContext sslContext) {
+    this.sslContext = sslContext;
     this.config = config;
     this.host = config.host();
     this.clock = clock;
@@ -113,6 +133,55 @@ public final class HttpTransport implements Transport {
       }
     }
     return t;
+  }
+
+  /**
+   * Whether {@link ProxySelector#getDefault()} sends the host through a proxy: then pipelined
+   * sends keep OkHttp (which speaks to proxies), else they use {@link NioClient}. Asked once, at
+   * the first pipelined send.
+   */
+  private boolean proxied() {
+    Boolean p = proxied;
+    if (p == null) {
+      p = Boolean.FALSE;
+      try {
+        ProxySelector selector = ProxySelector.getDefault();
+        List<Proxy> proxies = selector == null ? null : selector.select(URI.create(host));
+        if (proxies != null) {
+          for (Proxy proxy : proxies) {
+            p |= proxy.type() != Proxy.Type.DIRECT;
+          }
+        }
+      } catch (RuntimeException e) {
+        log.debug("AllStak: the proxy selector failed; pipelined posts use OkHttp", e);
+        p = Boolean.TRUE;
+      }
+      proxied = p;
+    }
+    return p;
+  }
+
+  /**
+   * The pipelined posts' client, made (with its thread) on first use; null once closed, behind a
+   * proxy, or when it cannot be made (then pipelined posts use OkHttp from now on).
+   */
+  private NioClient nio() {
+    NioClient n = lazyNio;
+    if (n == null && !proxied()) {
+      synchronized (this) {
+        n = lazyNio;
+        if (n == null && !closed.get() && !proxied()) {
+          try {
+            n = new NioClient(config, callExecutor, sslContext);
+            lazyNio = n;
+          } catch (IOException | RuntimeException e) {
+            log.warn("AllStak: could not start the HTTP loop; pipelined posts use OkHttp", e);
+            proxied = Boolean.TRUE;
+          }
+        }
+      }
+    }
+    return n;
   }
 
   /** What cancels late pipelined calls, on the timer; null once closed. */
@@ -165,7 +234,13 @@ public final class HttpTransport implements Transport {
 
   /** Whether the HTTP machinery has been made yet (tests: it must not be made by init). */
   boolean wired() {
-    return lazyCalls != null;
+    return lazyCalls != null || lazyNio != null;
+  }
+
+  /** Connections of the pipelined posts open now (tests). */
+  int pipelinedConnections() {
+    NioClient n = lazyNio;
+    return n == null ? 0 : n.openConnections();
   }
 
   /** Retries made since this transport was created (each attempt after the first). */
@@ -270,8 +345,10 @@ public final class HttpTransport implements Transport {
     private final AtomicBoolean finished = new AtomicBoolean();
     private byte[] json;
     private volatile boolean cancelled;
-    /** The call of the attempt under way, or null. */
+    /** The call of the attempt under way, or null (OkHttp's path, for a proxy). */
     private volatile okhttp3.Call call;
+    /** The exchange of the attempt under way, or null. */
+    private volatile NioClient.Exchange exchange;
 
     AsyncSend(String path, Map<String, Object> body, long deadlineNanos, Consumer<Outcome> done) {
       this.path = path;
@@ -299,18 +376,26 @@ public final class HttpTransport implements Transport {
             return;
           }
         }
+        // The attempt gets its whole timeout even past the deadline, which bounds only when a new
+        // attempt may start: cutting short a request the backend may be answering makes its outcome
+        // unknown, and the payload is then sent again (a start or end arriving twice). The sender
+        // whose time is up cuts it short with cancelPipelined(), or close() does.
+        long timeout = attemptTimeoutNanos;
+        NioClient nio = nio();
+        if (nio != null) {
+          exchange = nio.post(path, json, timeout, answer -> answered(attempt, answer));
+          if (cancelled) {
+            exchange.cancel();
+          }
+          return;
+        }
         OkHttpCalls calls = calls();
         LateCalls late = lateCalls();
         if (calls == null || late == null) {
           finish(Outcome.FAILED);
           return;
         }
-        // The attempt gets its whole timeout even past the deadline, which bounds only when a new
-        // attempt may start: cutting short a request the backend may be answering makes its outcome
-        // unknown, and the payload is then sent again (a start or end arriving twice). The sender
-        // whose time is up cuts it short with cancelPipelined(), or close() does.
-        call = calls.postAsync(path, json, attemptTimeoutNanos, late,
-            answer -> answered(attempt, answer));
+        call = calls.postAsync(path, json, timeout, late, answer -> answered(attempt, answer));
         if (cancelled) {
           call.cancel();
         }
@@ -325,6 +410,7 @@ public final class HttpTransport implements Transport {
     private void answered(int attempt, OkHttpCalls.Answer answer) {
       try {
         call = null;
+        exchange = null;
         if (closed.get() || cancelled) {
           finish(answer.status >= 0 ? settle(path, answer.status, Outcome.FAILED) : Outcome.FAILED);
           return;
@@ -349,8 +435,21 @@ public final class HttpTransport implements Transport {
         return;
       }
       long waitNanos = RetryPolicy.waitNanos(attempt, retryAfter, clock.currentTimeMillis());
+      if (clock.nanoTime() + waitNanos >= deadlineNanos) {
+        finish(Outcome.FAILED);
+        return;
+      }
+      NioClient nio = nio();
+      if (nio != null) {
+        // The wait is a task on the loop: no thread waits.
+        retries.incrementAndGet();
+        if (!nio.schedule(() -> attempt(attempt + 1), waitNanos)) {
+          finish(Outcome.FAILED);
+        }
+        return;
+      }
       ScheduledThreadPoolExecutor t = timer();
-      if (t == null || clock.nanoTime() + waitNanos >= deadlineNanos) {
+      if (t == null) {
         finish(Outcome.FAILED);
         return;
       }
@@ -365,8 +464,11 @@ public final class HttpTransport implements Transport {
     /** Cuts the send short: its call is cancelled (its callback finishes it), or it finishes now. */
     void cancel() {
       cancelled = true;
+      NioClient.Exchange e = exchange;
       okhttp3.Call c = call;
-      if (c != null) {
+      if (e != null) {
+        e.cancel();
+      } else if (c != null) {
         c.cancel();
       } else {
         // Waiting for its next attempt: the timer task finds it finished.
@@ -478,12 +580,18 @@ public final class HttpTransport implements Transport {
     reachability.close();
     OkHttpCalls c;
     ScheduledThreadPoolExecutor t;
+    NioClient n;
     synchronized (this) {
       c = lazyCalls;
       t = lazyTimer;
+      n = lazyNio;
     }
     if (t != null) {
       t.shutdownNow();
+    }
+    long until = Math.min(deadlineNanos, clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CALLS_END_MILLIS));
+    if (n != null) {
+      n.close(until - clock.nanoTime());
     }
     if (c == null) {
       // Never made: only a preparation may be running, and it will find the transport closed.
@@ -492,7 +600,7 @@ public final class HttpTransport implements Transport {
       return;
     }
     try {
-      c.close(Math.min(CALLS_END_MILLIS, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - clock.nanoTime())));
+      c.close(TimeUnit.NANOSECONDS.toMillis(until - clock.nanoTime()));
     } catch (RuntimeException e) {
       log.debug("AllStak: error releasing HTTP resources", e);
     }

@@ -42,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * The only class that touches OkHttp (and Okio): builds the client on our own threads, makes one
  * call at a time for {@link HttpTransport}, and stops every thread on close. Not public API.
  *
+ * <p>It carries the senders that wait for their answer ({@link #post}), and the pipelined posts
+ * ({@link #postAsync}, on {@code allstak-http-async} threads, made for the first) only when a proxy
+ * is selected for the host: otherwise those go through {@link NioClient}, which speaks to no proxy.
+ *
  * <p>Every call is bounded by the caller's timeout, and nothing of it outlives that: when the
  * answer does not come in time, or its body has not come {@link #BODY_GRACE_NANOS} after the
  * status (or by the timeout, whichever is first), the call is cancelled, which closes its socket:
@@ -62,14 +66,13 @@ final class OkHttpCalls {
   /** Here, not in HttpTransport: its regex and Kotlin's runtime load off the thread calling init. */
   private static final MediaType JSON = MediaType.get("application/json");
   /** How long a caller waits for a body once the status is known (OkHttp's own discard allows 100 ms). */
-  static final long BODY_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  static final long BODY_GRACE_NANOS = 100_000_000L; // a constant: NioClient reads it without loading OkHttp
   /**
    * Calls at once for the senders that wait for their answer (events, the application's session,
    * the store, the host's own end): each has at most one call in flight, and a cancelled call
    * leaves at once, so the limit is never what such a send waits for. Pipelined sends ({@link
-   * #postAsync}) are bounded by their own sender ({@code maxRequestsInFlight}) and run on threads
-   * of their own on top: a burst of them never takes these. So the {@code allstak-http} threads
-   * number at most {@code MAX_CALLS + maxRequestsInFlight} (and the preparation's, at start).
+   * #postAsync}, behind a proxy) are bounded by their own sender ({@code maxRequestsInFlight}) and
+   * run on threads of their own: a burst of them never takes these.
    */
   static final int MAX_CALLS = 16;
   /**
@@ -96,8 +99,9 @@ final class OkHttpCalls {
   private static final String RETRY_AFTER = "X-AllStak-Retry-After";
 
   private final CallExecutor callExecutor;
-  /** The pipelined posts' threads. */
-  private final CallExecutor asyncExecutor;
+  /** The pipelined posts' threads ({@code allstak-http-async}), made for the first; only behind a proxy. */
+  private CallExecutor asyncExecutor;
+  private final int maxRequestsInFlight;
   /** Calls the waiting senders may make at once ({@link #MAX_CALLS}). */
   private final Semaphore waitingSenderCalls = new Semaphore(MAX_CALLS);
   private final OwnedPool pool;
@@ -117,7 +121,7 @@ final class OkHttpCalls {
 
   OkHttpCalls(AllStakConfig config, CallExecutor callExecutor) {
     this.callExecutor = callExecutor;
-    this.asyncExecutor = new CallExecutor("http-async", maxAsyncThreads(config.maxRequestsInFlight()));
+    this.maxRequestsInFlight = config.maxRequestsInFlight();
     this.host = config.host();
     this.headers = new Headers.Builder()
         .add("X-AllStak-Key", config.apiKey())
@@ -217,12 +221,22 @@ final class OkHttpCalls {
    */
   private void runPipelined(AsyncExchange exchange, LateCalls late) {
     try {
-      asyncExecutor.execute(() -> execute(exchange.call, exchange, null));
+      asyncExecutor().execute(() -> execute(exchange.call, exchange, null));
     } catch (RejectedExecutionException e) {
-      if (asyncExecutor.isShutdown() || exchange.finished() || !late.soon(() -> runPipelined(exchange, late))) {
+      if (asyncExecutor().isShutdown() || exchange.finished() || !late.soon(() -> runPipelined(exchange, late))) {
         exchange.onFailure(exchange.call, new InterruptedIOException("executor rejected"));
       }
     }
+  }
+
+  private synchronized CallExecutor asyncExecutor() {
+    if (asyncExecutor == null) {
+      asyncExecutor = new CallExecutor("http-async", maxAsyncThreads(maxRequestsInFlight));
+      if (closed) {
+        asyncExecutor.shutdown();
+      }
+    }
+    return asyncExecutor;
   }
 
   /**
@@ -312,14 +326,15 @@ final class OkHttpCalls {
     }
     client.dispatcher().cancelAll();
     callExecutor.shutdown();
-    asyncExecutor.shutdown();
+    CallExecutor async = asyncExecutor();
+    async.shutdown();
     // A cancelled call may be handing its connection back: the pool stops after it, or the
     // connection would restart a pool thread (or, the pool's runner stopped, throw on the call's
     // thread). Cancelled, they end at once; on a starved machine, a little later.
     long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitMillis));
     try {
       callExecutor.awaitTermination(until - System.nanoTime(), TimeUnit.NANOSECONDS);
-      asyncExecutor.awaitTermination(until - System.nanoTime(), TimeUnit.NANOSECONDS);
+      async.awaitTermination(until - System.nanoTime(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -330,7 +345,7 @@ final class OkHttpCalls {
       }
     };
     callExecutor.whenTerminated(lastStopsThePool);
-    asyncExecutor.whenTerminated(lastStopsThePool);
+    async.whenTerminated(lastStopsThePool);
   }
 
   /** What one call came to: a status (with its {@code Retry-After}), a failure, or no answer in time. */
