@@ -307,9 +307,15 @@ public final class UserSessions {
         return;
       }
       ERRORS.incrementAndGet(this);
-      if ((word & STATUS_MASK) == SessionStatus.OK.ordinal()
-          && STATE.compareAndSet(this, word, word | SessionStatus.ERRORED.ordinal())) {
-        events.onStatusChange(this, SessionStatus.OK, SessionStatus.ERRORED);
+      // The word also holds the start's outcome and the end's bits, set by the transport's threads:
+      // a CAS that loses to one of those tries again (without the loop, an error recorded as the
+      // start's answer came left the session ok).
+      while ((word & STATUS_MASK) == SessionStatus.OK.ordinal() && (word & ENDED) == 0) {
+        if (STATE.compareAndSet(this, word, word | SessionStatus.ERRORED.ordinal())) {
+          events.onStatusChange(this, SessionStatus.OK, SessionStatus.ERRORED);
+          return;
+        }
+        word = state;
       }
     }
 
