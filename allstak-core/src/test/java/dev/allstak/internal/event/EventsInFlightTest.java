@@ -9,6 +9,7 @@ import dev.allstak.internal.Clock;
 import dev.allstak.internal.DefaultAllStakClient;
 import dev.allstak.internal.session.SessionEvents;
 import dev.allstak.internal.transport.HttpTransport;
+import dev.allstak.testing.Await;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -79,13 +80,14 @@ class EventsInFlightTest {
       client.captureException(new IllegalStateException("failure " + i));
     }
 
-    awaitUntil(() -> received.get() >= EventPipeline.MAX_IN_FLIGHT);
+    Await.until("sixteen events at the backend", Duration.ofSeconds(10),
+        () -> received.get() >= EventPipeline.MAX_IN_FLIGHT);
     // The rest wait for a place: none is posted while the sixteen are held.
     Thread.sleep(200);
     assertThat(received.get()).isEqualTo(EventPipeline.MAX_IN_FLIGHT);
     release.countDown();
 
-    awaitUntil(() -> client.metrics().eventsSent() == events);
+    Await.until("every event sent", Duration.ofSeconds(10), () -> client.metrics().eventsSent() == events);
     assertThat(received.get()).isEqualTo(events);
     assertThat(most.get()).isEqualTo(EventPipeline.MAX_IN_FLIGHT);
     for (DropReason reason : DropReason.values()) {
@@ -95,13 +97,5 @@ class EventsInFlightTest {
 
   private String host() {
     return "http://127.0.0.1:" + server.getPort();
-  }
-
-  private static void awaitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("waited 10 s").isLessThan(until);
-      Thread.sleep(10);
-    }
   }
 }
